@@ -1,0 +1,3 @@
+"""checker: declarative compliance checks for hybrid-identity estates."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,114 @@
+"""The collector interface: a collector states what it needs; the engine runs it.
+
+A collector is a registered class. Its class attributes name the transports that can serve
+it and the model of what it returns; `request(params)` builds the transport request (an
+`LdapRequest` or a `PsSnippet`); `process(raw, params)` is pure and turns the transport's raw
+reply into a typed record. Collectors never do I/O.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from checker.facts.records import from_json, to_json
+from checker.registry import Registry
+
+
+@dataclass(frozen=True)
+class LdapSearch:
+    """One LDAP search. `base` may name a RootDSE naming context in braces, e.g.
+    "{schemaNamingContext}" or "CN=Microsoft Exchange,CN=Services,{configurationNamingContext}";
+    the transport fills it in. Values inside `filter` are escaped (RFC 4515) by the collector
+    with `checker.transports.ldap_filter.escape` before this object is built."""
+
+    base: str
+    filter: str
+    attributes: tuple[str, ...]
+    scope: str = "subtree"  # "base" | "one" | "subtree"
+    paged: bool = True
+
+    def describe(self) -> str:
+        return f"{self.scope} {self.base} {self.filter} [{','.join(self.attributes)}]"
+
+
+@dataclass(frozen=True)
+class LdapRequest:
+    """Named searches. The raw reply is `{name: iterable of entries}` where an entry is
+    `{"dn": str, "attributes": {name: [str, ...]}}` (values as strings, as LDAP sends them).
+    The iterables may be lazy generators over paged results: consume each once."""
+
+    searches: Mapping[str, LdapSearch]
+
+    def describe(self) -> str:
+        return "; ".join(f"{n}: {s.describe()}" for n, s in self.searches.items())
+
+
+@dataclass(frozen=True)
+class PsSnippet:
+    """A PowerShell snippet whose output (objects) is the fact's raw data.
+
+    The PSRP transport batches all of one host's snippets into one script and one pipeline,
+    and converts each snippet's output with `ConvertTo-Json` (Windows PowerShell 5.1 dialect:
+    dates as "\\/Date(ms)\\/", enums as ints, a lone object instead of a one-item array).
+    Parameters are passed as PowerShell variables quoted by the transport, never spliced.
+    """
+
+    script: str
+    params: Mapping[str, Any] | None = None
+
+    def describe(self) -> str:
+        return self.script
+
+
+class Collector(ABC):
+    """Base class of every collector. Subclasses register with `@collectors.register(name)`.
+
+    Example rule use::
+
+        facts:
+          connectors: adsync.connectors
+    """
+
+    registry_name: ClassVar[str]
+    transports: ClassVar[tuple[str, ...]]  # connection kinds that can gather it
+    model: ClassVar[Any]  # record class, or list[record class]
+    params_schema: ClassVar[Mapping[str, Any]] = {"type": "object", "additionalProperties": False}
+    description: ClassVar[str] = ""
+
+    @abstractmethod
+    def request(self, params: Mapping[str, Any]) -> Any:
+        """The transport request for these params."""
+
+    @abstractmethod
+    def process(self, raw: Any, params: Mapping[str, Any]) -> Any:
+        """Pure: the transport's raw reply -> a typed record. Raise CollectError when the
+        reply is malformed or says the bind account could not read what was asked."""
+
+    def dump(self, value: Any) -> Any:
+        """The JSON form stored in snapshots."""
+        return to_json(value)
+
+    def load(self, data: Any) -> Any:
+        """Rebuild the typed record from its snapshot JSON."""
+        return from_json(self.model, data)
+
+
+collectors: Registry[type[Collector]] = Registry("collector")
+
+_MODULES = ("checker.collectors.ad", "checker.collectors.adsync")
+
+
+def load_all() -> Registry[type[Collector]]:
+    """Import the collector modules (lazily: the CLI's --help must not pay for them)."""
+    import importlib
+
+    for name in _MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+    return collectors

@@ -1,0 +1,76 @@
+"""The transport interface: one open connection per host per run.
+
+The gather stage hands a transport all of one host's fact requests at once, so a transport
+can batch them (PSRP: one runspace pool and one pipeline per host per run; LDAP: one
+connection, one search per distinct fact).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, ClassVar
+
+from checker.facts.model import FactKey
+from checker.registry import Registry
+
+
+class Transport(ABC):
+    """Subclasses register with `@transports.register("ldap")`; the name is the value of
+    `ansible_connection` that selects it."""
+
+    registry_name: ClassVar[str]
+    # True when `collect` yields stored facts in their JSON form (snapshot replay) rather
+    # than raw replies for `Collector.process`.
+    replays: ClassVar[bool] = False
+    secret_vars: ClassVar[tuple[str, ...]] = ("ansible_password",)
+
+    def __init__(self, host: str, hostvars: Mapping[str, Any], timeout: float) -> None:
+        self.host = host
+        self.vars = hostvars
+        self.timeout = timeout
+
+    @classmethod
+    def check_vars(cls, hostvars: Mapping[str, Any]) -> Sequence[str]:
+        """Problems with this host's connection variables, found before any connection."""
+        return ()
+
+    def target(self) -> str:
+        """What the provenance names as the peer, e.g. "ldaps://dc1.example.com:636"."""
+        return str(self.vars.get("ansible_host", self.host))
+
+    @abstractmethod
+    def open(self) -> None:
+        """Connect and authenticate. Raise TransportError (never return half-open)."""
+
+    @abstractmethod
+    def collect(self, requests: Mapping[FactKey, Any]) -> Iterator[tuple[FactKey, Any]]:
+        """Run the requests; yield (key, raw) per fact, or (key, CollectError) for a fact
+        that failed on its own. Raise TransportError when the whole host is lost."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the connection. Must not raise."""
+
+
+transports: Registry[type[Transport]] = Registry("transport")
+
+_MODULES = {
+    "snapshot": "checker.transports.snapshot",
+    "ldap": "checker.transports.ldap",
+    "psrp": "checker.transports.psrp",
+    "adsync_export": "checker.transports.export",
+}
+
+
+def get_transport(name: str) -> type[Transport]:
+    """The transport class for an `ansible_connection` value, imported on first use."""
+    import importlib
+
+    module = _MODULES.get(name)
+    if module and name not in transports:
+        importlib.import_module(module)
+    return transports.get(name)
+
+
+def known_transports() -> list[str]:
+    return sorted(_MODULES)
