@@ -49,3 +49,14 @@ class TransportError(CollectError):
 
 class ExpressionError(CheckerError):
     """A template or operator could not be evaluated against the facts: `error` for that row."""
+
+
+class InputErrors(InputError):
+    """Several input problems found in one pass; each is reported on its own line."""
+
+    def __init__(self, problems: list[CheckerError]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)

@@ -1,0 +1,130 @@
+"""Sandboxed Jinja for rule expressions (`that:`, `when:`, `for_each:`) and templates.
+
+A string that is one `{{ expression }}` evaluates to its native value (a list stays a list);
+any other string renders as text. StrictUndefined: an undefined name is an error, never
+an empty string. Validation rejects access to `_`-prefixed attributes before anything runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from checker.errors import ExpressionError
+from checker.evaluate.values import parse_duration, version_tuple
+
+_WHOLE = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.S)
+_VERSION_OPS: dict[str, Callable[[tuple[int, ...], tuple[int, ...]], bool]] = {
+    "==": lambda a, b: a == b,
+    "eq": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "ne": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "lt": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    "le": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    "gt": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "ge": lambda a, b: a >= b,
+}
+
+
+def _version_test(value: Any, other: Any, op: str = "==") -> bool:
+    """Ansible's `version` test: `adsync.version is version('1.1.105.0', '>=')`."""
+    if op not in _VERSION_OPS:
+        raise ExpressionError(f"version test: unknown operator {op!r}")
+    return _VERSION_OPS[op](version_tuple(value), version_tuple(other))
+
+
+def _environment() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+    env.tests["version"] = _version_test
+    env.tests["version_compare"] = _version_test
+    env.filters["duration"] = parse_duration
+    return env
+
+
+ENV = _environment()
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled_expression(source: str) -> Any:
+    return ENV.compile_expression(source, undefined_to_none=False)
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled_template(source: str) -> jinja2.Template:
+    return ENV.from_string(source)
+
+
+def evaluate(expression: str, context: Mapping[str, Any]) -> Any:
+    """The native value of a bare expression (`that:` / `when:`)."""
+    try:
+        value = _compiled_expression(expression)(**context)
+    except jinja2.TemplateSyntaxError as e:
+        raise ExpressionError(f"syntax error in {expression!r}: {e.message}") from None
+    except Exception as e:
+        raise _wrap(e, expression) from None
+    if isinstance(value, jinja2.Undefined):
+        raise ExpressionError(f"{expression!r} is undefined")
+    return value
+
+
+def render(template: str, context: Mapping[str, Any]) -> Any:
+    """A `{{ expr }}`-only string gives the native value; other strings render as text."""
+    if not isinstance(template, str) or ("{{" not in template and "{%" not in template):
+        return template
+    whole = _WHOLE.match(template)
+    if whole and "{{" not in whole.group(1):
+        return evaluate(whole.group(1), context)
+    try:
+        return _compiled_template(template).render(**context)
+    except jinja2.TemplateSyntaxError as e:
+        raise ExpressionError(f"syntax error in template: {e.message}") from None
+    except Exception as e:
+        raise _wrap(e, template) from None
+
+
+def _wrap(error: Exception, source: str) -> ExpressionError:
+    if isinstance(error, ExpressionError):
+        return error
+    if isinstance(error, jinja2.exceptions.SecurityError):
+        return ExpressionError(f"not allowed in the sandbox: {error}")
+    if isinstance(error, jinja2.UndefinedError):
+        return ExpressionError(f"{error.message} (in {source.strip()!r})")
+    return ExpressionError(f"{type(error).__name__}: {error} (in {source.strip()!r})")
+
+
+def problems(source: str, expression: bool) -> list[str]:
+    """Static checks for validation: syntax errors and sandbox escapes (no evaluation)."""
+    text = source
+    if not expression:
+        whole = _WHOLE.match(source)
+        if whole and "{{" not in whole.group(1):
+            text, expression = whole.group(1), True
+    try:
+        tree = ENV.parse("{{ " + text + " }}" if expression else text)
+    except jinja2.TemplateSyntaxError as e:
+        return [f"template syntax error: {e.message}"]
+    return [f"access to {name!r} is not allowed" for name in _private_names(tree)]
+
+
+def _private_names(tree: nodes.Node) -> Iterator[str]:
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Name)):
+        if isinstance(node, nodes.Getattr):
+            name = node.attr
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+            name = str(node.arg.value)
+        elif isinstance(node, nodes.Name):
+            name = node.name
+        else:
+            continue
+        if name.startswith("_") or name in ("mro", "func_globals", "gi_frame"):
+            yield name

@@ -1,0 +1,150 @@
+"""Load and validate rule files: structure, then JSON Schema, then semantics.
+
+Every problem is collected with its `file:line` and raised together as InputErrors.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from checker.collectors.base import load_all
+from checker.errors import CheckerError, InputErrors, RuleError
+from checker.evaluate.operators import OPERATORS
+from checker.ruleset.model import Check, FactRef, Rule, RuleSet, Severity, Source, Task
+from checker.ruleset.schema import rule_schema
+from checker.ruleset.semantics import semantic_problems
+from checker.yamlio import Located, LocatedList, load_file
+
+RULE_SUFFIXES = (".yml", ".yaml")
+NOT_RULES = ("profiles.yml", "profiles.yaml")
+
+
+def rule_files(paths: Sequence[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files += sorted(
+                f for f in p.rglob("*") if f.suffix in RULE_SUFFIXES and f.name not in NOT_RULES
+            )
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise RuleError("no such rules file or directory", str(p))
+    return files
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> jsonschema.protocols.Validator:
+    registry = load_all()
+    schema = rule_schema(dict(registry.items()), sorted(OPERATORS))
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)  # type: ignore[no-any-return]
+
+
+def load_rules(paths: Sequence[str | Path]) -> RuleSet:
+    problems: list[CheckerError] = []
+    rules: list[Rule] = []
+    for f in rule_files(paths):
+        try:
+            data = load_file(f)
+        except CheckerError as e:
+            problems.append(e)
+            continue
+        rules += _rules_of_file(data, str(f), problems)
+    problems += semantic_problems(rules)
+    if problems:
+        raise InputErrors(problems)
+    return RuleSet(tuple(rules))
+
+
+def _rules_of_file(data: Any, file: str, problems: list[CheckerError]) -> list[Rule]:
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        problems.append(RuleError("a rules file must be a YAML list of rules", file, 1))
+        return []
+    out = []
+    for i, item in enumerate(data):
+        line = data.item_lines[i] if isinstance(data, LocatedList) else 1
+        if not isinstance(item, dict):
+            problems.append(RuleError("each rule must be a mapping", file, line))
+            continue
+        errors = sorted(_validator().iter_errors(item), key=lambda e: list(e.absolute_path))
+        if errors:
+            problems += [_schema_problem(e, item, file) for e in _leaf_errors(errors)]
+            continue
+        out.append(build_rule(item, Source(file, line)))
+    return out
+
+
+def _leaf_errors(errors: Iterable[jsonschema.ValidationError]) -> list[jsonschema.ValidationError]:
+    """For oneOf/anyOf failures, report the most specific sub-error instead of a wall of text."""
+    out = []
+    for e in errors:
+        if e.context:
+            best = jsonschema.exceptions.best_match(e.context)
+            out.append(best if best is not None else e)
+        else:
+            out.append(e)
+    return out
+
+
+def _schema_problem(error: jsonschema.ValidationError, item: Any, file: str) -> RuleError:
+    node, line = item, getattr(item, "line", 1)
+    for part in error.absolute_path:
+        if isinstance(node, Located) and part in node:
+            line, node = node.line_of(str(part)), node[part]
+        elif isinstance(node, LocatedList) and isinstance(part, int) and part < len(node):
+            line, node = node.item_lines[part], node[part]
+        else:
+            break
+    where = ".".join(str(p) for p in error.absolute_path)
+    rid = item.get("id") if isinstance(item.get("id"), str) else None
+    prefix = f"rule {rid}: " if rid else ""
+    field = f"{where}: " if where else ""
+    return RuleError(f"{prefix}{field}{_short(error)}", file, line)
+
+
+def _short(error: jsonschema.ValidationError) -> str:
+    if error.validator == "enum":
+        allowed = ", ".join(map(str, error.validator_value))
+        return f"{error.instance!r} is not one of: {allowed}"
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown key(s)")
+    return error.message
+
+
+def build_rule(d: Located, source: Source) -> Rule:
+    facts = tuple(_fact(name, spec) for name, spec in (d.get("facts") or {}).items())
+    return Rule(
+        id=d["id"],
+        title=d["title"],
+        severity=Severity(d["severity"]),
+        hosts=d["hosts"],
+        source=source,
+        description=d.get("description", ""),
+        tags=tuple(d.get("tags", ())),
+        version=d.get("version", 1),
+        facts=facts,
+        when=d.get("when"),
+        depends_on=tuple(d.get("depends_on", ())),
+        for_each=d.get("for_each"),
+        object=d.get("object"),
+        max_failures=d.get("max_failures"),
+        max_failure_pct=d.get("max_failure_pct"),
+        max_offenders=d.get("max_offenders", 20),
+        expect=tuple(Check(**dict(c)) for c in d["expect"]),
+        remediation=tuple(Task(**dict(t)) for t in d.get("remediation", ())),
+        references=tuple(d.get("references", ())),
+    )
+
+
+def _fact(name: str, spec: Any) -> FactRef:
+    if isinstance(spec, str):
+        return FactRef(name, spec)
+    return FactRef(name, spec["collector"], dict(spec.get("params") or {}), spec.get("from"))

@@ -1,0 +1,155 @@
+"""JSON Schemas generated from the registries (collectors, operators, severities).
+
+Nobody edits a master schema by hand: `checker schema rules` prints this.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checker.ruleset.model import Severity
+
+RULE_ID = r"^[A-Z0-9][A-Z0-9_.-]*$"
+TASK_KINDS = ("manual", "powershell")
+
+
+def _template(description: str) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "description": description}
+
+
+def _fact_schema(collectors: dict[str, Any]) -> dict[str, Any]:
+    names = sorted(collectors)
+    per_collector = [
+        {
+            "if": {"properties": {"collector": {"const": name}}},
+            "then": {"properties": {"params": dict(cls.params_schema)}},
+        }
+        for name, cls in sorted(collectors.items())
+    ]
+    return {
+        "oneOf": [
+            {"type": "string", "enum": names},
+            {
+                "type": "object",
+                "required": ["collector"],
+                "additionalProperties": False,
+                "properties": {
+                    "collector": {"type": "string", "enum": names},
+                    "params": {"type": "object"},
+                    "from": {
+                        "type": "string",
+                        "minLength": 1,
+                        "description": "inventory pattern of the hosts that hold this fact",
+                    },
+                },
+                "allOf": per_collector,
+            },
+        ]
+    }
+
+
+def _check_schema(operators: list[str]) -> dict[str, Any]:
+    return {
+        "oneOf": [
+            {
+                "type": "object",
+                "required": ["key", "op"],
+                "additionalProperties": False,
+                "properties": {
+                    "key": {"type": "string", "pattern": r"^[A-Za-z_][\w]*(\.[\w]+|\[\d+\])*$"},
+                    "op": {"type": "string", "enum": operators},
+                    "value": {},
+                    "msg": {"type": "string"},
+                },
+            },
+            {
+                "type": "object",
+                "required": ["that"],
+                "additionalProperties": False,
+                "properties": {"that": _template("Jinja expression"), "msg": {"type": "string"}},
+            },
+        ]
+    }
+
+
+TASK_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["name", "kind"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "minLength": 1},
+        "kind": {"type": "string", "enum": list(TASK_KINDS)},
+        "when": _template("Jinja expression; the task applies when true"),
+        "script": {"type": "string", "minLength": 1},
+        "steps": {"type": "string", "minLength": 1},
+    },
+    "allOf": [
+        {"if": {"properties": {"kind": {"const": "powershell"}}}, "then": {"required": ["script"]}},
+        {"if": {"properties": {"kind": {"const": "manual"}}}, "then": {"required": ["steps"]}},
+    ],
+}
+
+
+def rule_schema(collectors: dict[str, Any], operators: list[str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["id", "title", "severity", "hosts", "expect"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "pattern": RULE_ID},
+            "title": {"type": "string", "minLength": 1},
+            "description": {"type": "string"},
+            "severity": {"type": "string", "enum": [s.value for s in Severity]},
+            "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+            "version": {"type": "integer", "minimum": 1},
+            "hosts": {"type": "string", "minLength": 1},
+            "facts": {"type": "object", "additionalProperties": _fact_schema(collectors)},
+            "when": _template("Jinja expression; the rule is skipped when false"),
+            "depends_on": {"type": "array", "items": {"type": "string", "pattern": RULE_ID}},
+            "for_each": _template("Jinja expression giving a list: one check per object"),
+            "object": _template("Jinja template naming an object"),
+            "max_failures": {"type": "integer", "minimum": 0},
+            "max_failure_pct": {"type": "number", "minimum": 0, "maximum": 100},
+            "max_offenders": {"type": "integer", "minimum": 0},
+            "expect": {"type": "array", "minItems": 1, "items": _check_schema(operators)},
+            "remediation": {"type": "array", "items": TASK_SCHEMA},
+            "references": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+
+
+def rules_file_schema(collectors: dict[str, Any], operators: list[str]) -> dict[str, Any]:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "checker rules file",
+        "type": "array",
+        "items": rule_schema(collectors, operators),
+    }
+
+
+def inventory_schema(transports: list[str]) -> dict[str, Any]:
+    group: dict[str, Any] = {
+        "type": ["object", "null"],
+        "additionalProperties": False,
+        "properties": {
+            "hosts": {
+                "type": ["object", "null"],
+                "additionalProperties": {"type": ["object", "null"]},
+            },
+            "vars": {"type": ["object", "null"]},
+            "children": {
+                "type": ["object", "null"],
+                "additionalProperties": {"$ref": "#/$defs/group"},
+            },
+        },
+    }
+    group["properties"]["vars"]["properties"] = {
+        "ansible_connection": {"type": "string", "enum": transports}
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "checker inventory (Ansible YAML inventory)",
+        "type": "object",
+        "$defs": {"group": group},
+        "additionalProperties": {"$ref": "#/$defs/group"},
+    }

@@ -1,0 +1,79 @@
+"""Semantic checks after the schema: duplicate ids, unknown or cyclic depends_on, templates."""
+
+from __future__ import annotations
+
+from checker.errors import CheckerError, RuleError
+from checker.evaluate.expressions import problems as template_problems
+from checker.ruleset.model import Rule
+
+RESERVED_NAMES = ("item", "host", "vars", "now")
+
+
+def semantic_problems(rules: list[Rule]) -> list[CheckerError]:
+    out: list[CheckerError] = []
+    seen: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.id in seen:
+            first = seen[rule.id].source
+            out.append(_err(rule, f"duplicate rule id {rule.id} (first defined at {first})"))
+        seen.setdefault(rule.id, rule)
+    for rule in rules:
+        out += [
+            _err(rule, f"depends_on: unknown rule {d}") for d in rule.depends_on if d not in seen
+        ]
+        out += [
+            _err(rule, f"fact name {f.name!r} is reserved")
+            for f in rule.facts
+            if f.name in RESERVED_NAMES
+        ]
+        out += [_err(rule, m) for m in _template_problems(rule)]
+    out += _cycles(rules, seen)
+    return out
+
+
+def _err(rule: Rule, message: str) -> RuleError:
+    return RuleError(f"rule {rule.id}: {message}", rule.source.file, rule.source.line)
+
+
+def _template_problems(rule: Rule) -> list[str]:
+    found: list[str] = []
+
+    def check(label: str, text: str | None, expression: bool) -> None:
+        if text:
+            found.extend(f"{label}: {p}" for p in template_problems(text, expression))
+
+    check("when", rule.when, True)
+    check("for_each", rule.for_each, False)
+    check("object", rule.object, False)
+    for i, c in enumerate(rule.expect):
+        check(f"expect[{i}].that", c.that, True)
+        check(f"expect[{i}].msg", c.msg, False)
+        if isinstance(c.value, str):
+            check(f"expect[{i}].value", c.value, False)
+    for i, t in enumerate(rule.remediation):
+        check(f"remediation[{i}].when", t.when, True)
+        check(f"remediation[{i}].script", t.script, False)
+        check(f"remediation[{i}].steps", t.steps, False)
+    return found
+
+
+def _cycles(rules: list[Rule], by_id: dict[str, Rule]) -> list[CheckerError]:
+    state: dict[str, int] = {}
+    out: list[CheckerError] = []
+
+    def visit(rule: Rule, path: list[str]) -> None:
+        state[rule.id] = 1
+        for dep in rule.depends_on:
+            if dep not in by_id:
+                continue
+            if state.get(dep) == 1:
+                cycle = " -> ".join([*path, rule.id, dep][[*path, rule.id].index(dep) :])
+                out.append(_err(rule, f"depends_on cycle: {cycle}"))
+            elif dep not in state:
+                visit(by_id[dep], [*path, rule.id])
+        state[rule.id] = 2
+
+    for rule in rules:
+        if rule.id not in state:
+            visit(rule, [])
+    return out

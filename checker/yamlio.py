@@ -1,0 +1,129 @@
+"""Safe YAML loading that remembers where every mapping key came from.
+
+Mappings load as `Located` dicts whose `.line` is the mapping's first line and whose
+`.key_lines` give each key's line (1-based), so validation can say `file:line: message`.
+Aliases are counted: a handful is normal, thousands is an alias bomb and is refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from checker.errors import InputError
+
+MAX_ALIASES = 200
+MAX_BYTES = 20 * 1024 * 1024
+MAX_EXPANDED_NODES = 1_000_000
+
+
+class Located(dict):  # type: ignore[type-arg]
+    """A dict from YAML with line numbers."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LocatedList(list):  # type: ignore[type-arg]
+    line: int = 0
+    item_lines: list[int]
+
+
+class _Loader(yaml.SafeLoader):
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.alias_count = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self.alias_count += 1
+            if self.alias_count > MAX_ALIASES:
+                mark = self.peek_event().start_mark
+                raise yaml.YAMLError(
+                    f"line {mark.line + 1}: more than {MAX_ALIASES} YAML aliases "
+                    "(refusing a possible alias bomb)"
+                )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        mapping = Located(super().construct_mapping(node, deep=True))
+        mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {
+            str(k.value): k.start_mark.line + 1 for k, _ in node.value if hasattr(k, "value")
+        }
+        return mapping
+
+    def construct_sequence(self, node: Any, deep: bool = False) -> Any:
+        seq = LocatedList(super().construct_sequence(node, deep=True))
+        seq.line = node.start_mark.line + 1
+        seq.item_lines = [n.start_mark.line + 1 for n in node.value]
+        return seq
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
+
+
+def load_text(text: str, source: str) -> Any:
+    """Parse one YAML document; any problem is an InputError at `source:line`."""
+    loader = _Loader(text)
+    try:
+        data = loader.get_single_data()
+        if loader.alias_count and _expanded_size(data, {}) > MAX_EXPANDED_NODES:
+            raise InputError(
+                f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} values "
+                "(refusing a possible alias bomb)",
+                source,
+                1,
+            )
+        return data
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else None
+        raise InputError(f"invalid YAML: {e.problem or e}", source, line) from None
+    except yaml.YAMLError as e:
+        raise InputError(f"invalid YAML: {e}", source) from None
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(value: Any, memo: dict[int, int]) -> int:
+    """How many values `value` has once aliases are expanded (memoised by identity)."""
+    if not isinstance(value, (dict, list)):
+        return 1
+    key = id(value)
+    if key not in memo:
+        memo[key] = 0  # a self-referencing alias counts once instead of looping
+        children = value.values() if isinstance(value, dict) else value
+        total = 1
+        for child in children:
+            total += _expanded_size(child, memo)
+            if total > MAX_EXPANDED_NODES:
+                break
+        memo[key] = total
+    return memo[key]
+
+
+def load_file(path: str | Path) -> Any:
+    p = Path(path)
+    try:
+        if p.stat().st_size > MAX_BYTES:
+            raise InputError(f"file is larger than {MAX_BYTES // 1024 // 1024} MiB", str(p))
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", str(p)) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", str(p)) from None
+    return load_text(text, str(p))
+
+
+def line_of(value: Any, key: str | None = None) -> int | None:
+    """Best-effort line of a loaded value (or of one of its keys)."""
+    if isinstance(value, Located):
+        return value.line_of(key) if key else value.line
+    return getattr(value, "line", None) or None
