@@ -1,0 +1,55 @@
+"""PowerShell literals for values templated into scripts: quoted by type, never spliced.
+
+Strings become single-quoted verbatim literals (no `$` expansion, no escapes), with every
+single-quote character doubled, including the typographic ones PowerShell also accepts as
+quotes (U+2018..U+201B). Numbers and booleans become typed literals.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+_QUOTES = "'\u2018\u2019\u201a\u201b"
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def quote_string(value: str) -> str:
+    """`it's` -> `'it''s'`: a verbatim string PowerShell reads back unchanged."""
+    return "'" + "".join(c + c if c in _QUOTES else c for c in value) + "'"
+
+
+def literal(value: Any) -> str:
+    """A PowerShell expression that evaluates to `value` (str, int, float, bool, None, lists,
+    mappings with string keys). Anything else is a TypeError: never `str()` it in."""
+    if value is None:
+        return "$null"
+    if isinstance(value, bool):
+        return "$true" if value else "$false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise TypeError(f"cannot pass non-finite number {value!r} to PowerShell")
+        return f"([double]{quote_string(repr(value))})"
+    if isinstance(value, str):
+        return quote_string(value)
+    if isinstance(value, (list, tuple)):
+        return "@(" + ", ".join(literal(v) for v in value) + ")"
+    if isinstance(value, Mapping):
+        entries = "; ".join(f"{quote_string(str(k))} = {literal(v)}" for k, v in value.items())
+        return "@{" + entries + "}"
+    raise TypeError(f"cannot pass a {type(value).__name__} to PowerShell")
+
+
+def variable_name(name: str) -> str:
+    """Checks a parameter name is a plain PowerShell variable name."""
+    if not _NAME.match(name):
+        raise ValueError(f"invalid PowerShell variable name {name!r}")
+    return name
+
+
+def assignment(name: str, value: Any) -> str:
+    return f"${variable_name(name)} = {literal(value)}"

@@ -1,0 +1,171 @@
+"""PowerShell remoting (WinRM/WSMan + PSRP, pypsrp 0.9) transport.
+
+One runspace pool and one pipeline per host per run: `collect()` gets all of a host's fact
+requests, batches their snippets into one script (`ps_batch`) and reads one JSON document
+back. A snippet's own failure is an error on that fact only; losing the host (refused,
+bad credentials, timeout, a reply that is not the document) is an error on every fact.
+
+Host variables (Ansible names)::
+
+    ansible_connection: psrp
+    ansible_host: aadc01.contoso.com
+    ansible_user: CONTOSO\\svc-checker
+    ansible_password: "{{ lookup('env', 'AADC_PASSWORD') }}"
+    ansible_psrp_auth: negotiate          # basic | ntlm | negotiate | kerberos | credssp
+    ansible_psrp_protocol: http           # http (5985) | https (5986)
+    ansible_psrp_message_encryption: auto # auto | always | never
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from checker.collectors.base import PsSnippet
+from checker.errors import CollectError, TransportError
+from checker.facts.model import FactKey
+from checker.transports import ps_batch
+from checker.transports.base import Transport, transports
+from checker.transports.psrp_vars import check_psrp_vars, wsman_kwargs
+
+log = logging.getLogger(__name__)
+
+
+@transports.register("psrp")
+class PsrpTransport(Transport):
+    secret_vars = ("ansible_password",)
+
+    def __init__(self, host: str, hostvars: Mapping[str, Any], timeout: float) -> None:
+        super().__init__(host, hostvars, timeout)
+        self._pool: Any = None
+        self._wsman: Any = None
+
+    @classmethod
+    def check_vars(cls, hostvars: Mapping[str, Any]) -> Sequence[str]:
+        return check_psrp_vars(hostvars)
+
+    def target(self) -> str:
+        kw = wsman_kwargs(self.host, self.vars, self.timeout)
+        scheme = "https" if kw["ssl"] else "http"
+        return f"{scheme}://{kw['server']}:{kw['port']}/{kw['path']}"
+
+    def open(self) -> None:
+        from pypsrp.powershell import RunspacePool
+        from pypsrp.wsman import WSMan
+
+        with self._errors("connecting"):
+            self._wsman = WSMan(**wsman_kwargs(self.host, self.vars, self.timeout))
+            pool = RunspacePool(self._wsman)
+            pool.open()
+            self._pool = pool
+
+    def collect(self, requests: Mapping[FactKey, Any]) -> Iterator[tuple[FactKey, Any]]:
+        keys = [k for k, r in requests.items() if isinstance(r, PsSnippet)]
+        for key, req in requests.items():
+            if not isinstance(req, PsSnippet):
+                yield key, CollectError(f"{key.collector}: the psrp transport runs PowerShell only")
+        if not keys:
+            return
+        script = ps_batch.build_script([requests[k] for k in keys])
+        try:
+            replies = self._run(script, len(keys))
+        except CollectError as e:
+            for key in keys:
+                yield key, e
+            return
+        for key, reply in zip(keys, replies, strict=True):
+            yield key, (CollectError(reply.error) if reply.error is not None else reply.value)
+
+    def _run(self, script: str, count: int) -> list[ps_batch.FactReply]:
+        from pypsrp.powershell import PowerShell, PSInvocationState
+
+        if self._pool is None:
+            raise TransportError(f"{self.target()}: not connected")
+        ps = PowerShell(self._pool)
+        ps.add_script(script)
+        with self._errors("running the batch"):
+            ps.begin_invoke()
+            self._wait(ps)
+        errors = [self._scrub(str(e)) for e in ps.streams.error]
+        if ps.state == PSInvocationState.FAILED or not ps.output:
+            raise CollectError("PowerShell failed: " + ("; ".join(errors) or "no output"))
+        replies = ps_batch.parse_document(ps.output, count)
+        if errors:  # pypsrp 0.9 sets had_errors only for terminating errors: read the stream
+            stray = "PowerShell reported errors outside any fact: " + "; ".join(errors)
+            replies = [r if r.error else ps_batch.FactReply(error=stray) for r in replies]
+        return replies
+
+    def _wait(self, ps: Any) -> None:
+        from pypsrp.powershell import PSInvocationState
+
+        deadline = time.monotonic() + self.timeout
+        op_timeout = int(self.vars.get("ansible_psrp_operation_timeout", 20))
+        while ps.state == PSInvocationState.RUNNING:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._stop(ps)
+                raise TransportError(f"{self.target()}: timed out after {self.timeout:g}s "
+                                     "waiting for the PowerShell pipeline")
+            ps.poll_invoke(timeout=max(1, min(int(remaining + 0.999), op_timeout)))
+
+    def _stop(self, ps: Any) -> None:
+        try:
+            ps.stop()
+        except Exception as e:  # best effort: the host is already lost
+            log.debug("stopping the pipeline on %s failed: %s", self.host, type(e).__name__)
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            try:
+                pool.close()
+            except Exception as e:  # close must not raise
+                log.debug("closing the runspace pool on %s failed: %s", self.host, type(e).__name__)
+
+    def _scrub(self, text: str) -> str:
+        password = self.vars.get("ansible_password")
+        return text.replace(str(password), "********") if password else text
+
+    def _errors(self, doing: str) -> _ErrorMapper:
+        return _ErrorMapper(self, doing)
+
+
+class _ErrorMapper:
+    """Turns pypsrp/requests/spnego exceptions into a TransportError with a short message."""
+
+    def __init__(self, transport: PsrpTransport, doing: str) -> None:
+        self.transport, self.doing = transport, doing
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
+        if exc is None or isinstance(exc, CollectError) or not isinstance(exc, Exception):
+            return
+        reason = self.transport._scrub(describe(exc))
+        raise TransportError(f"{self.transport.target()}: {self.doing} failed: {reason}") from None
+
+
+def describe(exc: Exception) -> str:
+    """A one-line reason for a pypsrp/requests/spnego exception."""
+    import requests
+    from pypsrp.exceptions import AuthenticationError, WinRMTransportError, WSManFaultError
+
+    if isinstance(exc, AuthenticationError):
+        return "authentication failed (wrong user name or password?)"
+    if isinstance(exc, WinRMTransportError):
+        if exc.code == 401:
+            return "authentication failed (HTTP 401)"
+        return f"HTTP {exc.code} from the WinRM service"
+    if isinstance(exc, WSManFaultError):
+        return f"WSMan fault {exc.code}: {exc.reason or exc.message}".strip()
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "connection timed out"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return "timed out waiting for a reply"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        text = str(exc)
+        return "connection refused" if "refused" in text.lower() else "connection failed"
+    return f"{type(exc).__name__}: {str(exc)[:300]}"
