@@ -237,6 +237,8 @@ def _build(raw: RawInventory, gfiles: VarFiles, hfiles: VarFiles) -> Inventory:
         merged.update(values)
         where.update(w)
         merged.setdefault("inventory_hostname", name)
+        merged.setdefault("inventory_file", str(Path(raw.source).resolve()))
+        merged.setdefault("inventory_dir", str(Path(raw.source).resolve().parent))
         merged["group_names"] = sorted(g for g in groups if g != "all")
         rendered = render_vars(merged, {k: (v.file, v.line) for k, v in where.items()})
         hosts[name] = Host(name, rendered, tuple(groups))

@@ -1,0 +1,71 @@
+"""Resolve the facts a rule needs for one host into an expression context (pure)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.facts.model import Fact, FactKey, FactStatus, Provenance
+from checker.inventory.model import Host, Inventory
+from checker.ruleset.model import Rule
+
+FactStore = Mapping[str, Mapping[FactKey, Fact]]
+
+
+@dataclass
+class Resolved:
+    """The context for one (rule, host), or why it could not be built."""
+
+    context: dict[str, Any] = field(default_factory=dict)
+    used: list[Provenance] = field(default_factory=list)
+    error: str | None = None  # -> `error`
+    unavailable: str | None = None  # -> `skipped`
+
+
+def resolve_facts(
+    rule: Rule, host: Host, inventory: Inventory, facts: FactStore, now: dt.datetime
+) -> Resolved:
+    out = Resolved({"host": host.name, "vars": host.public_vars(), "now": now})
+    for ref in rule.facts:
+        if ref.from_pattern is None:
+            fact = facts.get(host.name, {}).get(ref.key)
+            if fact is None:
+                out.error = f"fact {ref.collector} was not gathered on {host.name}"
+                return out
+        else:
+            sources = [h.name for h in inventory.select(ref.from_pattern)]
+            if not sources:
+                out.unavailable = (
+                    f"no host in the inventory matches {ref.from_pattern!r} "
+                    f"(needed for fact {ref.name}: {ref.collector})"
+                )
+                return out
+            fact = _first_usable([facts.get(s, {}).get(ref.key) for s in sources])
+            if fact is None:
+                out.error = f"fact {ref.collector} was not gathered on {', '.join(sources)}"
+                return out
+        if fact.provenance:
+            out.used.append(fact.provenance)
+        if fact.status is FactStatus.ERROR:
+            where = fact.provenance.host if fact.provenance else host.name
+            reason = fact.provenance.error if fact.provenance else "unknown error"
+            out.error = f"fact {ref.collector} on {where}: {reason}"
+            return out
+        if fact.status is FactStatus.UNAVAILABLE:
+            reason = fact.provenance.error if fact.provenance else "not available"
+            out.unavailable = f"fact {ref.collector} is not available: {reason}"
+            return out
+        out.context[ref.name] = fact.value
+    return out
+
+
+def _first_usable(candidates: list[Fact | None]) -> Fact | None:
+    """The first gathered OK fact; else the first error (or unavailable) to explain why."""
+    present = [f for f in candidates if f is not None]
+    for f in present:
+        if f.ok:
+            return f
+    errors = [f for f in present if f.status is FactStatus.ERROR]
+    return errors[0] if errors else (present[0] if present else None)

@@ -1,0 +1,215 @@
+"""Evaluate every rule on every target host. Pure: facts in, result rows out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from checker.errors import ExpressionError
+from checker.evaluate.checks import Verdict, run_checks
+from checker.evaluate.context import FactStore, resolve_facts
+from checker.evaluate.expressions import evaluate as evaluate_expr
+from checker.evaluate.expressions import render
+from checker.facts.records import to_json
+from checker.inventory.model import Host, Inventory
+from checker.results import Offender, RenderedTask, Result, Status
+from checker.ruleset.model import Rule, RuleSet
+
+BLOCKING = (Status.FAIL, Status.ERROR, Status.BLOCKED)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What to evaluate: the inventory, the hosts under test (after --limit), the time."""
+
+    inventory: Inventory
+    hosts: Sequence[str]
+    now: dt.datetime
+
+
+def evaluate(ruleset: RuleSet, scope: Scope, facts: FactStore) -> list[Result]:
+    rows: list[Result] = []
+    by_rule: dict[str, list[Result]] = {}
+    for rule in ruleset.ordered():
+        targets = [h for h in scope.inventory.select(rule.hosts) if h.name in scope.hosts]
+        for host in targets:
+            row = evaluate_one(rule, host, scope, facts, by_rule)
+            rows.append(row)
+            by_rule.setdefault(rule.id, []).append(row)
+    return rows
+
+
+def evaluate_one(
+    rule: Rule, host: Host, scope: Scope, facts: FactStore, done: Mapping[str, list[Result]]
+) -> Result:
+    base = _Row(rule, host.name)
+    blockers = _blockers(rule, host.name, done)
+    if blockers:
+        return base.make(Status.BLOCKED, f"blocked by {', '.join(blockers)}")
+    resolved = resolve_facts(rule, host, scope.inventory, facts, scope.now)
+    base.facts = tuple(resolved.used)
+    if resolved.error:
+        return base.make(Status.ERROR, resolved.error)
+    if resolved.unavailable:
+        return base.make(Status.SKIPPED, resolved.unavailable)
+    ctx = resolved.context
+    try:
+        if rule.when and not evaluate_expr(rule.when, ctx):
+            return base.make(Status.SKIPPED, f"not applicable: when {rule.when!r} is false")
+        if rule.for_each:
+            return _per_object(rule, ctx, scope.now, base)
+        verdict = run_checks(rule.expect, ctx, scope.now)
+    except ExpressionError as e:
+        return base.make(Status.ERROR, f"cannot evaluate: {e}")
+    if verdict.passed:
+        return base.make(Status.PASS, verdict.message, verdict.expected, verdict.actual)
+    tasks, notes = _tasks(rule, host.name, [ctx])
+    return base.make(Status.FAIL, verdict.message, verdict.expected, verdict.actual, tasks, notes)
+
+
+class _Row:
+    def __init__(self, rule: Rule, host: str) -> None:
+        self.rule, self.host = rule, host
+        self.facts: tuple[Any, ...] = ()
+        self.extra: dict[str, Any] = {}
+
+    def make(
+        self,
+        status: Status,
+        message: str,
+        expected: Any = None,
+        actual: Any = None,
+        tasks: tuple[RenderedTask, ...] = (),
+        notes: tuple[str, ...] = (),
+    ) -> Result:
+        r = self.rule
+        return Result(
+            rule_id=r.id,
+            host=self.host,
+            status=status,
+            severity=r.severity,
+            title=r.title,
+            message=message,
+            expected=expected,
+            actual=actual,
+            remediation=tasks,
+            facts=self.facts,
+            tags=r.tags,
+            rule_version=r.version,
+            source=str(r.source),
+            notes=notes,
+            **self.extra,
+        )
+
+
+def _blockers(rule: Rule, host: str, done: Mapping[str, list[Result]]) -> list[str]:
+    """Dependencies that did not pass: rows on the same host if any, else on any host."""
+    out = []
+    for dep in rule.depends_on:
+        rows = done.get(dep, [])
+        same = [r for r in rows if r.host == host]
+        relevant = same or rows
+        bad = [r for r in relevant if r.status in BLOCKING]
+        if bad:
+            out.append(f"{dep} ({bad[0].status.value} on {bad[0].host})")
+    return out
+
+
+def _per_object(rule: Rule, ctx: dict[str, Any], now: dt.datetime, base: _Row) -> Result:
+    items = render(rule.for_each, ctx) if rule.for_each else []
+    if not isinstance(items, Iterable) or isinstance(items, (str, bytes, Mapping)):
+        raise ExpressionError(f"for_each must give a list, got {type(items).__name__}")
+    total, failed_ctx, offenders, errors, failed_names = 0, [], [], 0, []
+    for item in items:
+        total += 1
+        octx = {**ctx, "item": item}
+        name = _object_name(rule, octx)
+        try:
+            verdict: Verdict = run_checks(rule.expect, octx, now)
+        except ExpressionError as e:
+            errors += 1
+            offenders.append(Offender(name, f"cannot evaluate: {e}", error=True))
+            continue
+        if not verdict.passed:
+            failed_ctx.append(octx)
+            failed_names.append(name)
+            if len(offenders) < rule.max_offenders:
+                offenders.append(Offender(name, verdict.message, verdict.actual))
+    failed = len(failed_names)
+    pct = round(100.0 * failed / total, 3) if total else 0.0
+    base.extra = {
+        "counts": {"total": total, "failed": failed, "errors": errors},
+        "failure_pct": pct,
+        "offenders": tuple(offenders[: max(rule.max_offenders, 0) + errors]),
+        "failed_objects": tuple(failed_names),
+    }
+    summary = f"{failed} of {total} objects failed ({pct}%)"
+    if _over_threshold(rule, failed, pct):
+        tasks, notes = _tasks(rule, base.host, failed_ctx)
+        first = offenders[0] if offenders else None
+        detail = f"; first: {first.object}: {first.message}" if first else ""
+        return base.make(Status.FAIL, summary + detail, _threshold(rule), failed, tasks, notes)
+    if errors:
+        return base.make(Status.ERROR, f"{errors} of {total} objects could not be evaluated")
+    return base.make(Status.PASS, summary + " (within threshold)", _threshold(rule), failed)
+
+
+def _over_threshold(rule: Rule, failed: int, pct: float) -> bool:
+    if rule.max_failure_pct is not None and rule.max_failures is None:
+        return pct > rule.max_failure_pct
+    over = failed > (rule.max_failures or 0)
+    if rule.max_failure_pct is not None:
+        over = over and pct > rule.max_failure_pct
+    return over
+
+
+def _threshold(rule: Rule) -> str:
+    parts = [f"failures <= {rule.max_failures or 0}"]
+    if rule.max_failure_pct is not None:
+        parts = [f"failure % <= {rule.max_failure_pct}"] if rule.max_failures is None else [
+            *parts,
+            f"or failure % <= {rule.max_failure_pct}",
+        ]
+    return " ".join(parts)
+
+
+def _object_name(rule: Rule, ctx: Mapping[str, Any]) -> str:
+    item = ctx["item"]
+    if rule.object:
+        try:
+            return str(render(rule.object, ctx))
+        except ExpressionError as e:
+            return f"<object name error: {e}>"
+    for attr in ("name", "dn", "identifier"):
+        value = item.get(attr) if isinstance(item, Mapping) else getattr(item, attr, None)
+        if value:
+            return str(value)
+    return str(to_json(item))[:80]
+
+
+def _tasks(
+    rule: Rule, host: str, contexts: Sequence[Mapping[str, Any]]
+) -> tuple[tuple[RenderedTask, ...], tuple[str, ...]]:
+    """Tasks in rule order, rendered per failing context, deduplicated."""
+    out: dict[tuple[str, str, str, str], RenderedTask] = {}
+    notes: list[str] = []
+    for task in rule.remediation:
+        for ctx in contexts:
+            try:
+                if task.when and not evaluate_expr(task.when, ctx):
+                    continue
+                rendered = RenderedTask(
+                    name=str(render(task.name, ctx)),
+                    kind=task.kind,
+                    rule_id=rule.id,
+                    host=host,
+                    script=str(render(task.script, ctx)) if task.script else None,
+                    steps=str(render(task.steps, ctx)) if task.steps else None,
+                )
+            except ExpressionError as e:
+                notes.append(f"remediation {task.name!r} could not be rendered: {e}")
+                continue
+            out.setdefault(rendered.identity(), rendered)
+    return tuple(out.values()), tuple(dict.fromkeys(notes))

@@ -1,0 +1,185 @@
+"""Gather facts: one transport connection per host, hosts concurrently (--forks).
+
+Each host gets a wall-clock budget (--timeout). A failed host or fact becomes `error`
+facts, never an exception that stops the run, and never a pass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from checker.collectors.base import load_all
+from checker.errors import CheckerError, CollectError, FactUnavailable
+from checker.facts.model import Fact, FactKey, FactStatus, Provenance
+from checker.plan import HostPlan, Plan
+from checker.redact import Redactor
+from checker.transports.base import Transport, get_transport
+
+FactStore = dict[str, dict[FactKey, Fact]]
+Progress = Callable[[str, str], None]  # (host, event)
+
+GRACE_S = 5.0  # past the budget, a host's facts are declared timed out
+
+
+def gather(
+    plan: Plan,
+    forks: int = 10,
+    timeout: float = 60.0,
+    redactor: Redactor | None = None,
+    progress: Progress | None = None,
+) -> FactStore:
+    redactor = redactor or Redactor()
+    store: FactStore = {}
+    lock = threading.Lock()
+    slots = threading.Semaphore(max(1, forks))
+    work = [hp for hp in plan.hosts if hp.facts]
+    threads: dict[str, tuple[threading.Thread, list[float]]] = {}
+
+    def run(hp: HostPlan, started: list[float]) -> None:
+        with slots:
+            started.append(time.monotonic())
+            if progress:
+                progress(hp.host.name, "start")
+            facts = gather_host(hp, timeout, redactor)
+            with lock:
+                store.setdefault(hp.host.name, facts)
+            if progress:
+                progress(hp.host.name, "done")
+
+    for hp in work:
+        started: list[float] = []
+        t = threading.Thread(target=run, args=(hp, started), daemon=True, name=hp.host.name)
+        threads[hp.host.name] = (t, started)
+        t.start()
+    for hp in work:
+        t, started = threads[hp.host.name]
+        while t.is_alive():
+            t.join(0.2)
+            if started and time.monotonic() - started[0] > timeout + GRACE_S:
+                break
+        with lock:
+            if hp.host.name not in store:  # still running past its budget
+                store[hp.host.name] = _all_failed(hp, f"timed out after {timeout:g}s", timeout)
+    return store
+
+
+def gather_host(hp: HostPlan, timeout: float, redactor: Redactor) -> dict[FactKey, Fact]:
+    registry = load_all()
+    collectors = {k: registry.get(k.collector)() for k in hp.facts}
+    cls = get_transport(hp.transport)
+    transport: Transport = cls(hp.host.name, hp.host.vars, timeout)
+    out: dict[FactKey, Fact] = {}
+    begun = time.monotonic()
+    started_at = dt.datetime.now(dt.timezone.utc)
+    try:
+        requests = {k: collectors[k].request(k.param_dict) for k in hp.facts}
+    except CheckerError as e:
+        return _all_failed(hp, str(e), 0.0)
+    try:
+        transport.open()
+        t0 = time.monotonic()
+        for key, raw in transport.collect(requests):
+            t1 = time.monotonic()
+            fact = _interpret(cls, collectors[key], key, raw, requests[key])
+            out[key] = _with_provenance(fact, hp, transport, requests[key], started_at, t1 - t0)
+            t0 = t1
+    except CheckerError as e:
+        reason = redactor.text(str(e))
+        for key in hp.facts:
+            if key not in out:
+                out[key] = _failed(hp, key, reason, time.monotonic() - begun, requests.get(key))
+    finally:
+        _close(transport)
+    for key in hp.facts:
+        if key not in out:
+            out[key] = _failed(hp, key, "the transport returned no reply for this fact", 0.0)
+    return {k: _redact(f, redactor) for k, f in out.items()}
+
+
+def _interpret(
+    cls: type[Transport], collector: Any, key: FactKey, raw: Any, request: Any
+) -> Fact:
+    if isinstance(raw, FactUnavailable):
+        return Fact(key, FactStatus.UNAVAILABLE, extra={"error": str(raw)})
+    if isinstance(raw, BaseException):
+        return Fact(key, FactStatus.ERROR, extra={"error": str(raw)})
+    try:
+        value = collector.load(raw) if cls.replays else collector.process(raw, key.param_dict)
+    except FactUnavailable as e:
+        return Fact(key, FactStatus.UNAVAILABLE, extra={"error": str(e)})
+    except CollectError as e:
+        return Fact(key, FactStatus.ERROR, extra={"error": str(e)})
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        msg = f"malformed reply for {key.collector}: {type(e).__name__}: {e}"
+        return Fact(key, FactStatus.ERROR, extra={"error": msg})
+    return Fact(key, FactStatus.OK, value)
+
+
+def _with_provenance(
+    fact: Fact,
+    hp: HostPlan,
+    transport: Transport,
+    request: Any,
+    started_at: dt.datetime,
+    duration: float,
+) -> Fact:
+    prov = Provenance(
+        host=hp.host.name,
+        collector=fact.key.collector,
+        transport=f"{hp.transport} {transport.target()}",
+        request=_describe(request),
+        started_at=started_at,
+        duration_s=round(duration, 6),
+        error=fact.extra.get("error"),
+    )
+    return Fact(fact.key, fact.status, fact.value, prov)
+
+
+def _describe(request: Any) -> str:
+    describe = getattr(request, "describe", None)
+    return describe() if callable(describe) else str(request or "")
+
+
+def _failed(
+    hp: HostPlan, key: FactKey, reason: str, duration: float, request: Any = None
+) -> Fact:
+    prov = Provenance(
+        host=hp.host.name,
+        collector=key.collector,
+        transport=hp.transport,
+        request=_describe(request),
+        started_at=dt.datetime.now(dt.timezone.utc),
+        duration_s=round(duration, 6),
+        error=reason,
+    )
+    return Fact(key, FactStatus.ERROR, None, prov)
+
+
+def _all_failed(hp: HostPlan, reason: str, duration: float) -> dict[FactKey, Fact]:
+    return {k: _failed(hp, k, reason, duration) for k in hp.facts}
+
+
+def _redact(fact: Fact, redactor: Redactor) -> Fact:
+    p = fact.provenance
+    if p is None or not p.error:
+        return fact
+    clean = Provenance(
+        p.host, p.collector, p.transport, p.request, p.started_at, p.duration_s,
+        redactor.text(p.error),
+    )
+    return Fact(fact.key, fact.status, fact.value, clean, fact.extra)
+
+
+def _close(transport: Transport) -> None:
+    # Closing must never turn a gathered result into a crash.
+    with contextlib.suppress(Exception):
+        transport.close()
+
+
+def merge(stores: Mapping[str, Mapping[FactKey, Fact]]) -> FactStore:
+    return {h: dict(f) for h, f in stores.items()}

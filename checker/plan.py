@@ -1,0 +1,90 @@
+"""Which facts to gather from which hosts, decided before any connection opens.
+
+Facts are deduplicated across rules. Facts a rule takes `from:` other hosts are gathered on
+every host of that pattern (so a second DC can stand in for a first one that is down),
+even when --limit leaves those hosts out of the hosts under test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from checker.collectors.base import load_all
+from checker.errors import CheckerError, InputError, InputErrors
+from checker.facts.model import FactKey
+from checker.inventory.model import Host, Inventory
+from checker.ruleset.model import RuleSet
+from checker.transports.base import get_transport, known_transports
+
+
+@dataclass(frozen=True)
+class HostPlan:
+    host: Host
+    transport: str
+    facts: tuple[FactKey, ...]
+    rules: tuple[str, ...]  # rules evaluated on this host (it may only serve `from:` facts)
+
+
+@dataclass(frozen=True)
+class Plan:
+    hosts: tuple[HostPlan, ...]
+
+    @property
+    def fact_count(self) -> int:
+        return sum(len(h.facts) for h in self.hosts)
+
+
+def build_plan(ruleset: RuleSet, inventory: Inventory, under_test: Sequence[str]) -> Plan:
+    facts: dict[str, dict[FactKey, None]] = {}
+    rules: dict[str, list[str]] = {}
+    for rule in ruleset.ordered():
+        for host in inventory.select(rule.hosts):
+            if host.name not in under_test:
+                continue
+            rules.setdefault(host.name, []).append(rule.id)
+            for ref in rule.local_facts:
+                facts.setdefault(host.name, {})[ref.key] = None
+            for ref in rule.remote_facts:
+                for src in inventory.select(ref.from_pattern or ""):
+                    facts.setdefault(src.name, {})[ref.key] = None
+    plans, problems = [], []
+    for name, host in inventory.hosts.items():
+        if name not in facts and name not in rules:
+            continue
+        keys = tuple(facts.get(name, {}))
+        try:
+            _check_host(host, keys)
+        except CheckerError as e:
+            problems.append(e)
+            continue
+        plans.append(HostPlan(host, host.connection, keys, tuple(rules.get(name, ()))))
+    if problems:
+        raise InputErrors(problems)
+    return Plan(tuple(plans))
+
+
+def _check_host(host: Host, keys: Sequence[FactKey]) -> None:
+    if host.connection not in known_transports():
+        raise InputError(
+            f"host {host.name}: ansible_connection {host.connection!r} is not supported "
+            f"(use one of: {', '.join(known_transports())})",
+            inventory_file(host),
+        )
+    transport = get_transport(host.connection)
+    problems = list(transport.check_vars(host.vars))
+    registry = load_all()
+    for key in keys:
+        collector = registry.get(key.collector)
+        if not transport.replays and host.connection not in collector.transports:
+            problems.append(
+                f"collector {key.collector} cannot run over {host.connection} "
+                f"(it runs over {', '.join(collector.transports)})"
+            )
+    if problems:
+        raise InputError(f"host {host.name}: {'; '.join(problems)}", inventory_file(host))
+
+
+def inventory_file(host: Host) -> str | None:
+    value = host.vars.get("inventory_file")
+    return str(value) if value else None

@@ -1,0 +1,63 @@
+"""Reporters only format a RunReport; they never decide the exit code."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import ClassVar
+
+from checker.errors import InputError
+from checker.redact import Redactor
+from checker.registry import Registry
+from checker.results import RunReport
+
+
+class Reporter(ABC):
+    registry_name: ClassVar[str]
+    default_to_stdout: ClassVar[bool] = False
+
+    def __init__(self, redactor: Redactor | None = None, color: bool = False) -> None:
+        self.redactor = redactor or Redactor()
+        self.color = color
+
+    @abstractmethod
+    def render(self, report: RunReport) -> str:
+        """The whole report as text."""
+
+    def write(self, report: RunReport, path: str | None) -> None:
+        text = self.redactor.text(self.render(report))
+        if path in (None, "-"):
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            Path(path).write_text(text, encoding="utf-8")
+
+
+reporters: Registry[type[Reporter]] = Registry("reporter")
+
+_MODULES = {
+    "console": "checker.reporters.console",
+    "json": "checker.reporters.json_report",
+    "junit": "checker.reporters.junit",
+}
+
+
+def reporter_names() -> list[str]:
+    return sorted(_MODULES)
+
+
+def get_reporter(name: str) -> type[Reporter]:
+    if name not in _MODULES:
+        known = ", ".join(reporter_names())
+        raise InputError(f"--report: unknown format {name!r} (known: {known})")
+    importlib.import_module(_MODULES[name])
+    return reporters.get(name)
+
+
+def parse_spec(spec: str) -> tuple[str, str | None]:
+    """`json:out.json` -> ("json", "out.json"); `console` -> ("console", None)."""
+    name, _, path = spec.partition(":")
+    get_reporter(name)
+    return name, path or None

@@ -1,0 +1,96 @@
+"""Console: a summary table, the failing rows with their remediation, and the totals."""
+
+from __future__ import annotations
+
+import textwrap
+
+from checker.remediation.planner import host_plans
+from checker.reporters.base import Reporter, reporters
+from checker.results import Result, RunReport, Status
+
+_COLORS = {
+    Status.PASS: "32",
+    Status.FAIL: "31;1",
+    Status.ERROR: "35;1",
+    Status.SKIPPED: "90",
+    Status.BLOCKED: "33",
+    Status.WAIVED: "36",
+}
+ORDER = [Status.FAIL, Status.ERROR, Status.BLOCKED, Status.WAIVED, Status.SKIPPED, Status.PASS]
+
+
+@reporters.register("console")
+class ConsoleReporter(Reporter):
+    default_to_stdout = True
+
+    def paint(self, status: Status, text: str) -> str:
+        return f"\033[{_COLORS[status]}m{text}\033[0m" if self.color else text
+
+    def render(self, report: RunReport) -> str:
+        out = [self._header(report), "", *self._table(report.results), ""]
+        problems = [r for r in report.results if r.status in (Status.FAIL, Status.ERROR)]
+        if problems:
+            out += ["Problems", "--------"]
+            for r in sorted(problems, key=lambda r: (ORDER.index(r.status), -r.severity.rank)):
+                out += self._detail(r)
+        plans = host_plans(report.results)
+        if plans:
+            title = "Remediation plan (in order, per host)"
+            out += [title, "-" * len(title)]
+            for host, tasks in plans.items():
+                out.append(f"{host}:")
+                for i, t in enumerate(tasks, 1):
+                    out += _task_lines(i, t.kind, t.name, t.script or t.steps or "", t.rule_id)
+            out.append("")
+        out += [*(f"warning: {w}" for w in report.warnings), self._totals(report)]
+        return "\n".join(out) + "\n"
+
+    def _header(self, report: RunReport) -> str:
+        rules = len({r.rule_id for r in report.results})
+        return (
+            f"checker: {report.inventory}: {len(report.hosts)} host(s), {rules} rule(s), "
+            f"{len(report.results)} result(s) in {report.duration_s:.2f}s"
+        )
+
+    def _table(self, results: tuple[Result, ...]) -> list[str]:
+        if not results:
+            return ["(no rule applied to the selected hosts)"]
+        w_rule = max(len("RULE"), *(len(r.rule_id) for r in results))
+        w_host = max(len("HOST"), *(len(r.host) for r in results))
+        lines = [f"{'RULE':<{w_rule}}  {'HOST':<{w_host}}  {'STATUS':<8} {'SEVERITY':<9} DETAIL"]
+        for r in results:
+            status = self.paint(r.status, f"{r.status.value:<8}")
+            detail = textwrap.shorten(r.message, 70, placeholder="...")
+            sev = f"{r.severity.value:<9}"
+            lines.append(f"{r.rule_id:<{w_rule}}  {r.host:<{w_host}}  {status} {sev} {detail}")
+        return lines
+
+    def _detail(self, r: Result) -> list[str]:
+        lines = [
+            f"{self.paint(r.status, r.status.value.upper())} {r.rule_id} on {r.host} "
+            f"[{r.severity.value}] {r.title}",
+            *textwrap.wrap(r.message, 96, initial_indent="    ", subsequent_indent="    "),
+        ]
+        if r.counts:
+            c = r.counts
+            lines.append(f"    objects: {c['total']} checked, {c['failed']} failed, "
+                         f"{c['errors']} errors ({r.failure_pct}%)")
+        lines += [f"      - {o.object}: {o.message}" for o in r.offenders]
+        for i, t in enumerate(r.remediation, 1):
+            lines += _task_lines(i, t.kind, t.name, t.script or t.steps or "", None, "    ")
+        lines += [f"    note: {n}" for n in r.notes]
+        return [*lines, ""]
+
+    def _totals(self, report: RunReport) -> str:
+        counts = report.counts()
+        parts = [f"{counts[s.value]} {s.value}" for s in reversed(ORDER) if counts[s.value]]
+        return f"Summary: {', '.join(parts) or 'nothing ran'}. Exit code {report.exit_code}."
+
+
+def _task_lines(
+    n: int, kind: str, name: str, body: str, rule: str | None, indent: str = "  "
+) -> list[str]:
+    why = f"  (rule {rule})" if rule else ""
+    lines = [f"{indent}{n}. [{kind}] {name}{why}"]
+    lines += [f"{indent}     {line}" for line in body.splitlines()]
+    return lines

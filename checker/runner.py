@@ -1,0 +1,108 @@
+"""The run: validate everything, plan, gather (or replay), evaluate, build the report.
+
+All validation happens in `prepare`, before any connection opens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from checker.errors import InputError
+from checker.evaluate.engine import Scope, evaluate
+from checker.facts import snapshot
+from checker.facts.gather import FactStore, Progress, gather
+from checker.inventory import Inventory, load_inventory
+from checker.plan import Plan, build_plan
+from checker.redact import Redactor
+from checker.results import RunReport
+from checker.ruleset.loader import load_rules
+from checker.ruleset.model import Rule, RuleSet, Severity
+
+
+@dataclass(frozen=True)
+class Options:
+    inventory: str
+    rules: Sequence[str] = ()
+    limit: str | None = None
+    tags: Sequence[str] = ()
+    skip_tags: Sequence[str] = ()
+    rule_ids: Sequence[str] = ()
+    forks: int = 10
+    timeout: float = 60.0
+    from_facts: str | None = None
+    save_facts: str | None = None
+    fail_on: Severity = Severity.INFO
+
+
+@dataclass(frozen=True)
+class Prepared:
+    options: Options
+    inventory: Inventory
+    ruleset: RuleSet
+    under_test: tuple[str, ...]
+    plan: Plan
+    redactor: Redactor = field(default_factory=Redactor)
+
+
+def default_rules_dirs() -> list[str]:
+    """./rules when run from a checkout, else the rule packs installed with checker."""
+    if Path("rules").is_dir():
+        return ["rules"]
+    from importlib import resources
+
+    return [str(resources.files("checker") / "rules")]
+
+
+def prepare(options: Options) -> Prepared:
+    inventory = load_inventory(options.inventory)
+    ruleset = select_rules(load_rules(options.rules or default_rules_dirs()), options)
+    hosts = list(inventory.hosts)
+    if options.limit:
+        hosts = [h.name for h in inventory.select(options.limit)]
+        if not hosts:
+            raise InputError(f"--limit {options.limit!r} matches no host in the inventory")
+    plan = build_plan(ruleset, inventory, hosts)
+    return Prepared(options, inventory, ruleset, tuple(hosts), plan,
+                    Redactor(inventory.secret_values()))
+
+
+def select_rules(ruleset: RuleSet, options: Options) -> RuleSet:
+    def chosen(rule: Rule) -> bool:
+        if options.rule_ids and rule.id not in options.rule_ids:
+            return False
+        if options.tags and not set(options.tags) & set(rule.tags):
+            return False
+        return not set(options.skip_tags) & set(rule.tags)
+
+    unknown = set(options.rule_ids) - {r.id for r in ruleset.rules}
+    if unknown:
+        raise InputError(f"--rule: unknown rule id(s): {', '.join(sorted(unknown))}")
+    return RuleSet(tuple(r for r in ruleset.rules if chosen(r)))
+
+
+def collect(prepared: Prepared, progress: Progress | None = None) -> FactStore:
+    opts = prepared.options
+    if opts.from_facts:
+        return snapshot.load_store(opts.from_facts, [hp.host.name for hp in prepared.plan.hosts])
+    return gather(prepared.plan, opts.forks, opts.timeout, prepared.redactor, progress)
+
+
+def run(prepared: Prepared, progress: Progress | None = None) -> tuple[RunReport, FactStore]:
+    started = dt.datetime.now(dt.timezone.utc)
+    facts = collect(prepared, progress)
+    if prepared.options.save_facts:
+        snapshot.save(facts, prepared.options.save_facts, prepared.redactor)
+    scope = Scope(prepared.inventory, prepared.under_test, started)
+    rows = evaluate(prepared.ruleset, scope, facts)
+    report = RunReport(
+        started_at=started,
+        finished_at=dt.datetime.now(dt.timezone.utc),
+        inventory=prepared.options.inventory,
+        results=tuple(rows),
+        hosts=prepared.under_test,
+        fail_on=prepared.options.fail_on,
+    )
+    return report, facts
