@@ -1,0 +1,145 @@
+"""The subcommands. Each takes parsed arguments and returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+
+from checker.runner import Options, Prepared, default_rules_dirs, prepare, run
+
+
+def _options(args: argparse.Namespace, **extra: object) -> Options:
+    from checker.ruleset.model import Severity
+
+    return Options(
+        inventory=args.inventory,
+        rules=args.rules,
+        limit=args.limit,
+        tags=args.tags,
+        skip_tags=args.skip_tags,
+        rule_ids=args.rule_ids,
+        forks=getattr(args, "forks", 10),
+        timeout=getattr(args, "timeout", 60.0),
+        fail_on=Severity(getattr(args, "fail_on", "info")),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _progress(prepared: Prepared, verbose: bool) -> Callable[[str, str], None] | None:
+    if not verbose:
+        return None
+    total = len([h for h in prepared.plan.hosts if h.facts])
+    done: list[str] = []
+
+    def report(host: str, event: str) -> None:
+        if event == "done":
+            done.append(host)
+            print(f"gathered {host} ({len(done)}/{total})", file=sys.stderr)
+
+    return report
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    from checker.reporters.base import get_reporter, parse_spec
+
+    specs = [parse_spec(s) for s in (args.report or ["console"])]
+    opts = _options(args, save_facts=args.save_facts, from_facts=args.from_facts)
+    prepared = prepare(opts)
+    report, _ = run(prepared, _progress(prepared, args.verbose))
+    color = sys.stdout.isatty() and not args.no_color
+    for name, path in specs:
+        reporter = get_reporter(name)(prepared.redactor, color=color and path is None)
+        reporter.write(report, path)
+    return report.exit_code
+
+
+def cmd_gather(args: argparse.Namespace) -> int:
+    from checker.facts import snapshot
+    from checker.facts.gather import gather
+
+    prepared = prepare(_options(args))
+    opts = prepared.options
+    store = gather(prepared.plan, opts.forks, opts.timeout, prepared.redactor)
+    snapshot.save(store, args.output, prepared.redactor)
+    failed = sum(1 for facts in store.values() for f in facts.values() if not f.ok)
+    total = sum(len(f) for f in store.values())
+    print(f"gathered {total - failed}/{total} facts from {len(store)} host(s) -> {args.output}")
+    return 2 if failed else 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    prepared = prepare(_options(args))
+    plan = prepared.plan
+    print(f"{len(plan.hosts)} host(s), {len(prepared.ruleset.rules)} rule(s), "
+          f"{plan.fact_count} distinct fact(s); nothing is contacted")
+    for hp in plan.hosts:
+        print(f"\n{hp.host.name}  ({hp.transport})")
+        for key in hp.facts:
+            print(f"  fact  {key}")
+        for rule in hp.rules:
+            print(f"  rule  {rule}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from checker.inventory import load_inventory
+    from checker.plan import build_plan
+    from checker.ruleset.loader import load_rules
+
+    ruleset = load_rules(args.paths or default_rules_dirs())
+    line = f"{len(ruleset.rules)} rule(s) valid"
+    if args.inventory:
+        inventory = load_inventory(args.inventory)
+        build_plan(ruleset, inventory, list(inventory.hosts))
+        line += f"; inventory valid ({len(inventory.hosts)} host(s))"
+    print(line)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    if args.what == "collectors":
+        from checker.collectors.base import load_all
+
+        for name, cls in load_all().items():
+            print(f"{name:28} {','.join(cls.transports):24} {cls.description}")
+    elif args.what == "rules":
+        from checker.ruleset.loader import load_rules
+
+        for r in load_rules(args.rules or default_rules_dirs()).rules:
+            print(f"{r.id:40} {r.severity.value:9} {r.hosts:20} {r.title}")
+    else:
+        from checker.errors import InputError
+        from checker.inventory import load_inventory
+
+        if not args.inventory:
+            raise InputError("list hosts needs -i INVENTORY")
+        for h in load_inventory(args.inventory).hosts.values():
+            groups = ",".join(g for g in h.groups if g != "all")
+            print(f"{h.name:24} {h.connection:14} {groups}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from checker.collectors.base import load_all
+    from checker.evaluate.operators import OPERATORS
+    from checker.ruleset.schema import inventory_schema, rules_file_schema
+    from checker.transports.base import known_transports
+
+    if args.what == "rules":
+        doc = rules_file_schema(dict(load_all().items()), sorted(OPERATORS))
+    else:
+        doc = inventory_schema(known_transports())
+    print(json.dumps(doc, indent=2))
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "apply": cmd_apply,
+    "gather": cmd_gather,
+    "plan": cmd_plan,
+    "validate": cmd_validate,
+    "list": cmd_list,
+    "schema": cmd_schema,
+}
