@@ -68,16 +68,22 @@ class ConsoleReporter(Reporter):
     def _detail(self, r: Result) -> list[str]:
         lines = [
             f"{self.paint(r.status, r.status.value.upper())} {r.rule_id} on {r.host} "
-            f"[{r.severity.value}] {r.title}",
-            *textwrap.wrap(r.message, 96, initial_indent="    ", subsequent_indent="    "),
+            f"[{r.severity.value}] {r.title}"
         ]
         if r.counts:
             c = r.counts
-            lines.append(f"    objects: {c['total']} checked, {c['failed']} failed, "
-                         f"{c['errors']} errors ({r.failure_pct}%)")
-        lines += [f"      - {o.object}: {o.message}" for o in r.offenders]
-        for i, t in enumerate(r.remediation, 1):
-            lines += _task_lines(i, t.kind, t.name, t.script or t.steps or "", None, "    ")
+            lines.append(f"    {c['failed']} of {c['total']} objects failed ({r.failure_pct}%), "
+                         f"{c['errors']} could not be evaluated")
+            for o in r.offenders:
+                lines += _wrap(f"- {o.object}: {o.message}", "      ", "        ")
+            hidden = c["failed"] + c["errors"] - len(r.offenders)
+            if hidden > 0:
+                lines.append(f"      ... and {hidden} more (see the json report)")
+        else:
+            lines += _wrap(r.message, "    ", "    ")
+        if r.remediation:
+            names = "; ".join(f"{i}. {t.name}" for i, t in enumerate(r.remediation, 1))
+            lines += _wrap(f"remediation: {names}", "    ", "      ")
         lines += [f"    note: {n}" for n in r.notes]
         return [*lines, ""]
 
@@ -87,10 +93,13 @@ class ConsoleReporter(Reporter):
         return f"Summary: {', '.join(parts) or 'nothing ran'}. Exit code {report.exit_code}."
 
 
-def _task_lines(
-    n: int, kind: str, name: str, body: str, rule: str | None, indent: str = "  "
-) -> list[str]:
+def _wrap(text: str, first: str, rest: str) -> list[str]:
+    return textwrap.wrap(text, 100, initial_indent=first, subsequent_indent=rest) or [first]
+
+
+def _task_lines(n: int, kind: str, name: str, body: str, rule: str | None) -> list[str]:
     why = f"  (rule {rule})" if rule else ""
-    lines = [f"{indent}{n}. [{kind}] {name}{why}"]
-    lines += [f"{indent}     {line}" for line in body.splitlines()]
-    return lines
+    lines = [f"  {n}. [{kind}] {name}{why}"]
+    if kind == "powershell":  # keep scripts as written: they are meant to be copied
+        return lines + [f"       {line}" for line in body.splitlines()]
+    return lines + _wrap(body, "       ", "       ")
