@@ -1,0 +1,104 @@
+"""LDAP scale benchmark: the `ad.recipients` collector against `ldapsearch` on one Samba DC.
+
+    python benchmarks/ldap_scale.py --users 100000
+
+Builds (once, cached as a tarball under /var/tmp/checker-bench keyed by N) a lab DC with the
+Exchange schema and N mail users loaded offline (`ldbadd -o batch_mode:1`, files of 10k, 100
+OUs), starts a copy on loopback, then times in the same run:
+- `ldapsearch -x -E pr=1000/noprompt` with the collector's filter and attributes;
+- the checker: the real LDAP transport + `ad.recipients` process() + the per-object checks.
+It prints entries/s for both, the ratio (checker/ldapsearch) and the checker's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.lab import samba  # noqa: E402
+
+CACHE = Path(os.environ.get("CHECKER_BENCH_CACHE", "/var/tmp/checker-bench"))
+BATCH = 10_000
+OUS = 100
+
+
+def user_ldif(start: int, count: int) -> Iterator[str]:
+    """Mail users; every 50th lacks mailNickname, every 10th is a remote mailbox."""
+    for i in range(start, start + count):
+        u = f"u{i:06d}"
+        ou = f"OU=B{(i // 1000) % OUS:03d},OU=Bulk,{samba.DOMAIN_DN}"
+        rtd = "2147483648" if i % 10 == 0 else "128"
+        nick = "" if i % 50 == 0 else f"mailNickname: {u}\n"
+        yield (f"dn: CN={u},{ou}\nobjectClass: user\nsAMAccountName: {u}\n"
+               f"userPrincipalName: {u}@lab.example.com\nmail: {u}@contoso.com\n{nick}"
+               f"targetAddress: SMTP:{u}@contoso.mail.onmicrosoft.com\n"
+               f"proxyAddresses: SMTP:{u}@contoso.com\nproxyAddresses: smtp:{u}@alt.contoso.com\n"
+               f"msExchRecipientTypeDetails: {rtd}\n\n")
+
+
+def ou_ldif() -> str:
+    base = f"OU=Bulk,{samba.DOMAIN_DN}"
+    out = [f"dn: {base}\nobjectClass: organizationalUnit\n"]
+    out += [f"dn: OU=B{k:03d},{base}\nobjectClass: organizationalUnit\n" for k in range(OUS)]
+    return "\n".join(out)
+
+
+def ldbadd(dc: samba.SambaDC, path: Path) -> None:
+    conf = str(dc.dc / "etc" / "smb.conf")
+    sam = str(dc.dc / "private" / "sam.ldb")
+    subprocess.run(["ldbadd", "--configfile", conf, "-o", "batch_mode:1", "-H", sam, str(path)],
+                   check=True, capture_output=True)
+
+
+def build(n: int) -> Path:
+    """The cached tarball of a stopped DC holding N users (built when missing)."""
+    tarball = CACHE / f"dc-{n}.tar"
+    if tarball.exists():
+        return tarball
+    CACHE.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"build-{n}-", dir=CACHE))
+    t0 = time.monotonic()
+    templates = samba.build_templates(work / "t", ip="127.0.0.9")
+    dc = templates.exchange
+    (work / "ous.ldif").write_text(ou_ldif())
+    ldbadd(dc, work / "ous.ldif")
+    for b, start in enumerate(range(0, n, BATCH)):
+        path = work / f"u{b}.ldif"
+        path.write_text("".join(user_ldif(start, min(BATCH, n - start))))
+        ldbadd(dc, path)
+        path.unlink()
+        print(f"  loaded {min(start + BATCH, n)} users, {time.monotonic() - t0:.0f} s", flush=True)
+    tmp = tarball.with_suffix(".part")
+    subprocess.run(["tar", "-C", str(work / "t" / "exchange"), "-cf", str(tmp), "dc", "lab-ca"],
+                   check=True)
+    tmp.rename(tarball)
+    subprocess.run(["rm", "-rf", str(work)], check=True)
+    print(f"built {tarball} in {time.monotonic() - t0:.0f} s", flush=True)
+    return tarball
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--users", type=int, default=10_000)
+    p.add_argument("--build-only", action="store_true")
+    args = p.parse_args(argv)
+    tarball = build(args.users)
+    if args.build_only:
+        return 0
+    from benchmarks import ldap_scale_run
+
+    return ldap_scale_run.run(tarball, args.users)
+
+
+if __name__ == "__main__":
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+          if main() == 0 else "failed")

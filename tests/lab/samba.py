@@ -1,0 +1,399 @@
+"""A real Samba AD DC on loopback, for the LDAP lab tests and the benchmark.
+
+It installs nothing: `samba`, `samba-tool`, `ldbmodify` and `ldapmodify` must be on PATH
+(Debian: samba samba-ad-dc samba-ad-provision winbind ldb-tools ldap-utils).
+
+    python -m tests.lab.samba up healthy --dir /tmp/lab --ip 127.0.0.2
+    python -m tests.lab.samba down --dir /tmp/lab
+
+One DC is provisioned per session and copied (`cp -a`, stopped) per scenario. LDAP ports are
+fixed (389/636/3268/3269), so concurrent DCs listen on different loopback addresses
+(`interfaces = 127.0.0.N/8`). The lab makes its own CA and a server certificate whose SAN holds
+the IP and the DC's DNS name, so TLS verification can be tested for real.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import ipaddress
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from string import Template
+
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+LDIF_DIR = Path(__file__).parent / "ldif"
+SCENARIO_DIR = Path(__file__).parent / "scenarios" / "ad"
+REALM = "LAB.EXAMPLE.COM"
+DNS_DOMAIN = "lab.example.com"
+DOMAIN_DN = "DC=lab,DC=example,DC=com"
+CONFIG_NC = f"CN=Configuration,{DOMAIN_DN}"
+SCHEMA_NC = f"CN=Schema,{CONFIG_NC}"
+HOSTNAME = "labdc"
+DNS_NAME = f"{HOSTNAME}.{DNS_DOMAIN}"
+ADMIN = f"Administrator@{DNS_DOMAIN}"
+PASSWORD = "Passw0rd!Lab1"  # a throwaway lab secret, not a real one
+EXCHANGE_DEFAULTS = {
+    "RANGE_UPPER": "17003",
+    "ORG_NAME": "Lab Org",
+    "ORG_VERSION": "16763",
+    "MESO_VERSION": "13243",
+}
+SMB_CONF = """[global]
+\tnetbios name = LABDC
+\trealm = {realm}
+\tworkgroup = LAB
+\tserver role = active directory domain controller
+\tserver services = ldap
+\tinterfaces = {ip}/8
+\tbind interfaces only = yes
+\tprivate dir = {d}/private
+\tstate directory = {d}/state
+\tcache directory = {d}/cache
+\tlock directory = {d}
+\tbinddns dir = {d}/bind-dns
+\tpid directory = {d}/run
+\tncalrpc dir = {d}/run/ncalrpc
+\twinbindd socket directory = {d}/run/winbindd
+\tlog file = {d}/log/log.%m
+\tlogging = file
+\tlog level = 1
+\tldap server require strong auth = no
+\tdsdb:schema update allowed = true
+\tidmap_ldb:use rfc2307 = yes
+\ttls enabled = yes
+\ttls keyfile = {d}/labtls/key.pem
+\ttls certfile = {d}/labtls/cert.pem
+\ttls cafile = {d}/labtls/ca.pem
+"""
+
+
+class LabError(RuntimeError):
+    pass
+
+
+def require_tools() -> None:
+    """Fail loudly (never skip) when Samba or the LDAP tools are missing."""
+    missing = [t for t in ("samba", "samba-tool", "ldbmodify", "ldapmodify") if not shutil.which(t)]
+    if missing:
+        raise LabError(f"Samba lab tools not found on PATH: {', '.join(missing)}")
+
+
+def _run(cmd: list[str], timeout: float = 600, **kw: object) -> str:
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)  # type: ignore[call-overload]
+    if proc.returncode != 0:
+        raise LabError(f"{cmd[0]} failed rc={proc.returncode}: {proc.stderr[-2000:]}")
+    return str(proc.stdout)
+
+
+def _key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def _cert(subject: str, issuer: str, key: ec.EllipticCurvePrivateKey,
+          signer: ec.EllipticCurvePrivateKey, ca: bool, sans: list[x509.GeneralName]) -> x509.Certificate:
+    now = dt.datetime.now(dt.timezone.utc)
+    name = lambda cn: x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])  # noqa: E731
+    builder = (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(name(issuer))
+               .public_key(key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=30))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if sans:
+        builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
+    return builder.sign(signer, hashes.SHA256())
+
+
+def write_server_files(tls_dir: Path, ip: str, dns_name: str, ca_dir: Path) -> None:
+    """A lab CA (made once per `ca_dir`) and a server certificate with SAN = ip + dns_name."""
+    ca_dir.mkdir(parents=True, exist_ok=True)
+    ca_key_file, ca_file = ca_dir / "ca.key", ca_dir / "ca.pem"
+    if not ca_file.exists():
+        ca_key = _key()
+        ca_key_file.write_bytes(_pem_key(ca_key))
+        cert = _cert("checker lab CA", "checker lab CA", ca_key, ca_key, True, [])
+        ca_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    ca_key = serialization.load_pem_private_key(ca_key_file.read_bytes(), None)
+    assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
+    key = _key()
+    sans = [x509.IPAddress(ipaddress.ip_address(ip)), x509.DNSName(dns_name)]
+    cert = _cert(dns_name, "checker lab CA", key, ca_key, False, sans)
+    (tls_dir / "key.pem").write_bytes(_pem_key(key))
+    os.chmod(tls_dir / "key.pem", 0o600)  # samba refuses a key file others can read
+    (tls_dir / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    shutil.copyfile(ca_file, tls_dir / "ca.pem")
+
+
+@dataclass
+class SambaDC:
+    """One DC directory (`root/dc`) served on `ip`. Not running until `start()`."""
+
+    root: Path
+    ip: str = "127.0.0.2"
+    _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def dc(self) -> Path:
+        return self.root / "dc"
+
+    @property
+    def url(self) -> str:
+        return f"ldap://{self.ip}"
+
+    @property
+    def ca_file(self) -> Path:
+        return self.dc / "labtls" / "ca.pem"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.dc / "run" / "samba.pid"
+
+    def configure(self) -> None:
+        """Write smb.conf and a fresh server certificate for this directory and IP."""
+        d = self.dc
+        for sub in ("run", "log", "etc", "cache", "labtls"):
+            (d / sub).mkdir(parents=True, exist_ok=True)
+        conf = SMB_CONF.format(realm=REALM, ip=self.ip, d=d)
+        (d / "etc" / "smb.conf").write_text(conf)
+        write_server_files(d / "labtls", self.ip, DNS_NAME, d.parent / "lab-ca")
+
+    def copy_to(self, root: Path, ip: str) -> SambaDC:
+        """A stopped copy of this DC in `root`, configured for `ip`."""
+        if self.running():
+            raise LabError("copy a stopped DC only")
+        root.mkdir(parents=True, exist_ok=True)
+        _run(["cp", "-a", str(self.dc), str(root / "dc")])
+        ca = self.dc.parent / "lab-ca"
+        if ca.exists():
+            _run(["cp", "-a", str(ca), str(root / "lab-ca")])
+        new = SambaDC(root, ip)
+        new.configure()
+        return new
+
+    def pid(self) -> int | None:
+        try:
+            return int(self.pid_file.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def running(self) -> bool:
+        pid = self.pid()
+        if pid is None:
+            return False
+        if self._proc is not None and self._proc.pid == pid:
+            return self._proc.poll() is None  # reaps our own child: no zombie left behind
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return False
+        return state != "Z"
+
+    def start(self, timeout: float = 60) -> None:
+        conf = self.dc / "etc" / "smb.conf"
+        log = (self.dc / "log" / "samba.out").open("ab")
+        proc = self._proc = subprocess.Popen(
+            ["samba", "-s", str(conf), "-F", "--debug-stdout"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise LabError(f"samba exited rc={proc.returncode}; see {self.dc}/log")
+            if self._binds():
+                return
+            time.sleep(0.1)
+        raise LabError(f"samba on {self.ip} did not answer an LDAP bind in {timeout}s")
+
+    def _binds(self) -> bool:
+        import ldap3
+
+        server = ldap3.Server(self.ip, port=389, get_info=ldap3.NONE, connect_timeout=1)
+        try:
+            conn = ldap3.Connection(server, ADMIN, PASSWORD, receive_timeout=2)
+            ok = bool(conn.bind())
+            conn.unbind()
+            return ok
+        except ldap3.core.exceptions.LDAPException:
+            return False
+
+    def stop(self, timeout: float = 30) -> None:
+        """SIGTERM the master by the pid file and wait until it is gone."""
+        pid = self.pid()
+        if pid is None or not self.running():
+            return
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.running():
+            time.sleep(0.05)
+        if self.running():
+            os.kill(pid, signal.SIGKILL)
+            time.sleep(0.5)
+        self.pid_file.unlink(missing_ok=True)
+
+    def kill(self) -> None:
+        """Kill the whole samba process group at once (a crash, for fault tests)."""
+        pid = self.pid()
+        if pid is not None:
+            os.killpg(pid, signal.SIGKILL)
+            while self.running():
+                time.sleep(0.05)
+
+    def ldapmodify(self, ldif: str) -> None:
+        """Apply LDIF over LDAP with the real ldapmodify (the DC must be running)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            pw, src = Path(tmp) / "pw", Path(tmp) / "in.ldif"
+            pw.write_text(PASSWORD)  # -y file: the secret never goes on a command line
+            src.write_text(ldif)
+            _run(["ldapmodify", "-x", "-H", self.url, "-D", ADMIN, "-y", str(pw), "-f", str(src)])
+
+    def ldbmodify(self, ldif: str) -> None:
+        """Apply LDIF offline (samba stopped) in batch mode: fast bulk loads."""
+        if self.running():
+            raise LabError("ldbmodify needs samba stopped")
+        with tempfile.NamedTemporaryFile("w", suffix=".ldif", dir=self.root) as f:
+            f.write(ldif)
+            f.flush()
+            conf = str(self.dc / "etc" / "smb.conf")
+            sam = str(self.dc / "private" / "sam.ldb")
+            _run(["ldbmodify", "--configfile", conf, "-o", "batch_mode:1", "-H", sam, f.name])
+
+    def extend_schema(self, values: Mapping[str, str] | None = None) -> None:
+        """Add the Exchange-like schema and org objects (running DC, over LDAP)."""
+        subst = {**EXCHANGE_DEFAULTS, **(values or {}), "SCHEMA_NC": SCHEMA_NC,
+                 "CONFIG_NC": CONFIG_NC, "DOMAIN_DN": DOMAIN_DN}
+        reload = (LDIF_DIR / "schema-reload.ldif").read_text()
+        for name in ("exchange-schema-attrs", None, "exchange-schema-classes", None,
+                     "exchange-objects"):
+            text = reload if name is None else (LDIF_DIR / f"{name}.ldif").read_text()
+            self.ldapmodify(Template(text).substitute(subst))
+
+
+def provision(root: Path) -> SambaDC:
+    """A freshly provisioned, configured, stopped DC in `root/dc` (about 8 s)."""
+    require_tools()
+    root.mkdir(parents=True, exist_ok=True)
+    _run(["samba-tool", "domain", "provision", f"--realm={REALM}", "--domain=LAB",
+          "--server-role=dc", "--dns-backend=NONE", f"--adminpass={PASSWORD}",
+          "--use-rfc2307", f"--targetdir={root / 'dc'}", f"--host-name={HOSTNAME}"],
+         env={**os.environ, "PYTHONHASHSEED": "0"})
+    dc = SambaDC(root)
+    dc.configure()
+    return dc
+
+
+@dataclass(frozen=True)
+class Templates:
+    """Stopped DCs to copy from: `plain` (no Exchange schema) and `exchange` (extended)."""
+
+    plain: SambaDC
+    exchange: SambaDC
+
+
+def build_templates(workdir: Path, ip: str = "127.0.0.2") -> Templates:
+    plain = provision(workdir / "plain")
+    plain.ip = ip
+    plain.configure()
+    exchange = plain.copy_to(workdir / "exchange", ip)
+    exchange.start()
+    try:
+        exchange.extend_schema()
+    finally:
+        exchange.stop()
+    return Templates(plain, exchange)
+
+
+def load_scenario(name: str) -> dict[str, object]:
+    data = yaml.safe_load((SCENARIO_DIR / f"{name}.yml").read_text())
+    if not isinstance(data, dict) or "expected_failures" not in data:
+        raise LabError(f"scenario {name}: a mapping with expected_failures is required")
+    return data
+
+
+def scenario_names() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.yml"))
+
+
+def start_scenario(templates: Templates, name: str, root: Path, ip: str) -> SambaDC:
+    """Copy the right template, seed the scenario's objects offline, start the DC."""
+    scenario = load_scenario(name)
+    source = templates.exchange if scenario.get("exchange_schema", True) else templates.plain
+    dc = source.copy_to(root, ip)
+    ldif = scenario_ldif(scenario)
+    if ldif:
+        dc.ldbmodify(ldif)
+    dc.start()
+    return dc
+
+
+def scenario_ldif(scenario: Mapping[str, object]) -> str:
+    """LDIF for the scenario's `upn_suffixes` and `objects` (DNs relative to the domain)."""
+    out: list[str] = []
+    suffixes = scenario.get("upn_suffixes") or []
+    if suffixes:
+        lines = [f"dn: CN=Partitions,{CONFIG_NC}", "changetype: modify", "add: uPNSuffixes"]
+        out.append("\n".join([*lines, *(f"uPNSuffixes: {s}" for s in suffixes), "-"]))
+    for obj in _expand(scenario.get("objects") or []):
+        lines = [f"dn: {obj.pop('dn')},{DOMAIN_DN}", "changetype: add"]
+        for attr, value in obj.items():
+            values = value if isinstance(value, list) else [value]
+            lines += [f"{attr}: {v}" for v in values]
+        out.append("\n".join(lines))
+    return "\n\n".join(out) + "\n" if out else ""
+
+
+def _expand(objects: object) -> list[dict[str, object]]:
+    """`repeat: N` copies an object N times with `%N` in its values replaced by 000..N-1."""
+    result: list[dict[str, object]] = []
+    for obj in objects if isinstance(objects, list) else []:
+        obj = dict(obj)
+        count = int(obj.pop("repeat", 0))
+        if not count:
+            result.append(obj)
+            continue
+        for n in range(count):
+            result.append({k: _fmt(v, n) for k, v in obj.items()})
+    return result
+
+
+def _fmt(value: object, n: int) -> object:
+    if isinstance(value, list):
+        return [_fmt(v, n) for v in value]
+    return str(value).replace("%N", f"{n:03d}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m tests.lab.samba")
+    p.add_argument("action", choices=["up", "down"])
+    p.add_argument("scenario", nargs="?", default="healthy")
+    p.add_argument("--dir", type=Path, required=True)
+    p.add_argument("--ip", default="127.0.0.2")
+    args = p.parse_args(argv)
+    if args.action == "down":
+        SambaDC(args.dir / "run").stop()
+        return 0
+    templates = build_templates(args.dir / "templates", args.ip)
+    dc = start_scenario(templates, args.scenario, args.dir / "run", args.ip)
+    print(f"url={dc.url} ldaps=ldaps://{dc.ip} ca_file={dc.ca_file} user={ADMIN}")
+    print(f"password: LAB_AD_PASSWORD={PASSWORD}  (lab only)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
