@@ -141,7 +141,23 @@ def build_rule(d: Located, source: Source) -> Rule:
         expect=tuple(Check(**dict(c)) for c in d["expect"]),
         remediation=tuple(Task(**dict(t)) for t in d.get("remediation", ())),
         references=tuple(d.get("references", ())),
+        lines=_lines(d),
     )
+
+
+def _lines(d: Located) -> dict[str, int]:
+    """Line numbers of a rule's fields, keyed like "expect[0].that", for messages."""
+    out = {k: d.line_of(k) for k in d}
+    for section in ("expect", "remediation", "facts"):
+        items = d.get(section)
+        if isinstance(items, LocatedList):
+            for i, item in enumerate(items):
+                out[f"{section}[{i}]"] = items.item_lines[i]
+                if isinstance(item, Located):
+                    out |= {f"{section}[{i}].{k}": item.line_of(k) for k in item}
+        elif isinstance(items, Located):
+            out |= {f"{section}.{k}": items.line_of(k) for k in items}
+    return out
 
 
 def _fact(name: str, spec: Any) -> FactRef:

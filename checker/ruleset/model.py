@@ -91,6 +91,15 @@ class Rule:
     expect: tuple[Check, ...] = ()
     remediation: tuple[Task, ...] = ()
     references: tuple[str, ...] = ()
+    lines: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    def line_of(self, path: str) -> int:
+        """Line of a field (e.g. "expect[0].that"), falling back to its parent, then the rule."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path.rpartition(".")[0] if "." in path else ""
+        return self.source.line
 
     @property
     def local_facts(self) -> tuple[FactRef, ...]:

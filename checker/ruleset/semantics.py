@@ -26,21 +26,22 @@ def semantic_problems(rules: list[Rule]) -> list[CheckerError]:
             for f in rule.facts
             if f.name in RESERVED_NAMES
         ]
-        out += [_err(rule, m) for m in _template_problems(rule)]
+        out += [_err(rule, f"{label}: {m}", label) for label, m in _template_problems(rule)]
     out += _cycles(rules, seen)
     return out
 
 
-def _err(rule: Rule, message: str) -> RuleError:
-    return RuleError(f"rule {rule.id}: {message}", rule.source.file, rule.source.line)
+def _err(rule: Rule, message: str, path: str = "") -> RuleError:
+    line = rule.line_of(path) if path else rule.source.line
+    return RuleError(f"rule {rule.id}: {message}", rule.source.file, line)
 
 
-def _template_problems(rule: Rule) -> list[str]:
-    found: list[str] = []
+def _template_problems(rule: Rule) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
 
     def check(label: str, text: str | None, expression: bool) -> None:
         if text:
-            found.extend(f"{label}: {p}" for p in template_problems(text, expression))
+            found.extend((label, p) for p in template_problems(text, expression))
 
     check("when", rule.when, True)
     check("for_each", rule.for_each, False)
@@ -68,7 +69,7 @@ def _cycles(rules: list[Rule], by_id: dict[str, Rule]) -> list[CheckerError]:
                 continue
             if state.get(dep) == 1:
                 cycle = " -> ".join([*path, rule.id, dep][[*path, rule.id].index(dep) :])
-                out.append(_err(rule, f"depends_on cycle: {cycle}"))
+                out.append(_err(rule, f"depends_on cycle: {cycle}", "depends_on"))
             elif dep not in state:
                 visit(by_id[dep], [*path, rule.id])
         state[rule.id] = 2
