@@ -1,0 +1,54 @@
+"""python -m tests.lab.psrp serve --scenario NAME [--port 0] [--auth basic|negotiate] ..."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import signal
+import threading
+from collections.abc import Sequence
+
+from . import make_server, scenario
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m tests.lab.psrp")
+    sub = ap.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve a scenario until SIGTERM")
+    serve.add_argument("--scenario", default="healthy", choices=scenario.names())
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=0)
+    serve.add_argument("--auth", choices=["basic", "negotiate"], default="negotiate")
+    serve.add_argument("--user", default="LAB\\svc")
+    serve.add_argument("--password", default="pw")
+    serve.add_argument("--anchor", type=dt.datetime.fromisoformat, default=None,
+                       help="Exchange schema extension time (ISO 8601; default now - 30 days)")
+    serve.add_argument("--latency-ms", type=float, default=0.0)
+    serve.add_argument("--stats", action="store_true", help="print counters on exit")
+    serve.add_argument("-v", "--verbose", action="store_true")
+    sub.add_parser("list", help="list scenarios")
+    args = ap.parse_args(argv)
+    if args.command == "list":
+        print("\n".join(scenario.names()))
+        return
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
+    anchor = args.anchor.replace(tzinfo=args.anchor.tzinfo or dt.timezone.utc) \
+        if args.anchor else None
+    srv = make_server(args.scenario, anchor=anchor, port=args.port, username=args.user,
+                      password=args.password, auth=args.auth, latency=args.latency_ms / 1000)
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=srv.httpd.shutdown).start())
+    print(f"LISTENING {srv.port}", flush=True)
+    try:
+        srv.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        srv.stopping = True
+        srv.httpd.server_close()
+        if args.stats:
+            print("STATS " + " ".join(f"{k}={v}" for k, v in srv.stats().items()), flush=True)
+
+
+if __name__ == "__main__":
+    main()
