@@ -135,4 +135,18 @@ _TABLE = [
     Operator("newer_than", _age(newer=True), "a time newer than a duration", _STR),
 ]
 
-OPERATORS: dict[str, Operator] = {op.name: op for op in _TABLE}
+def _typed(op: Operator) -> Operator:
+    """Any TypeError inside an operator is a type mismatch: an error row, never False."""
+
+    def check(actual: Any, expected: Any, now: dt.datetime) -> bool:
+        try:
+            return op.check(actual, expected, now)
+        except TypeError as e:
+            raise ExpressionError(
+                f"{op.name}: cannot apply to {_kind(actual)} and {_kind(expected)}"
+            ) from e
+
+    return Operator(op.name, check, op.doc, op.value_schema)
+
+
+OPERATORS: dict[str, Operator] = {op.name: _typed(op) for op in _TABLE}
