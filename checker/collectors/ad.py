@@ -143,7 +143,7 @@ def rootdse_record(a: Mapping[str, list[str]]) -> RootDse:
         dns_host_name=first(a, "dnsHostName"),
         domain_functionality=as_int(first(a, "domainFunctionality")),
         forest_functionality=as_int(first(a, "forestFunctionality")),
-        supported_controls=sorted(a.get("supportedcontrol", [])),
+        supported_controls=sorted(set(a.get("supportedcontrol", []))),
     )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import os
 import queue
 import re
@@ -179,7 +180,8 @@ def connection_args(s: LdapSettings, timeout: float) -> dict[str, Any]:
     """Keyword arguments for `ldap3.Connection` (pure: unit-tested)."""
     auth = ldap3.NTLM if s.auth == "ntlm" else (ldap3.SIMPLE if s.user else ldap3.ANONYMOUS)
     return {"user": s.user, "password": s.password, "authentication": auth,
-            "receive_timeout": timeout, "raise_exceptions": False, "auto_referrals": False,
+            "receive_timeout": max(1, math.ceil(timeout)),  # ldap3 packs it as an integer
+            "raise_exceptions": False, "auto_referrals": False,
             "read_only": True, "check_names": False, "return_empty_attributes": False}
 
 

@@ -274,13 +274,14 @@ class SambaDC:
             sam = str(self.dc / "private" / "sam.ldb")
             _run(["ldbmodify", "--configfile", conf, "-o", "batch_mode:1", "-H", sam, f.name])
 
-    def extend_schema(self, values: Mapping[str, str] | None = None) -> None:
-        """Add the Exchange-like schema and org objects (running DC, over LDAP)."""
+    def extend_schema(self, values: Mapping[str, str] | None = None, objects: bool = True) -> None:
+        """Add the Exchange-like schema and (unless `objects` is false: /PrepareSchema only)
+        the org and MESO objects. The DC must be running: this goes over LDAP."""
         subst = {**EXCHANGE_DEFAULTS, **(values or {}), "SCHEMA_NC": SCHEMA_NC,
                  "CONFIG_NC": CONFIG_NC, "DOMAIN_DN": DOMAIN_DN}
         reload = (LDIF_DIR / "schema-reload.ldif").read_text()
-        for name in ("exchange-schema-attrs", None, "exchange-schema-classes", None,
-                     "exchange-objects"):
+        steps = ("exchange-schema-attrs", None, "exchange-schema-classes", None)
+        for name in (*steps, "exchange-objects") if objects else steps:
             text = reload if name is None else (LDIF_DIR / f"{name}.ldif").read_text()
             self.ldapmodify(Template(text).substitute(subst))
 
@@ -333,8 +334,14 @@ def scenario_names() -> list[str]:
 def start_scenario(templates: Templates, name: str, root: Path, ip: str) -> SambaDC:
     """Copy the right template, seed the scenario's objects offline, start the DC."""
     scenario = load_scenario(name)
-    source = templates.exchange if scenario.get("exchange_schema", True) else templates.plain
-    dc = source.copy_to(root, ip)
+    custom = scenario.get("exchange")  # its own schema values: extend a plain copy
+    extended = scenario.get("exchange_schema", True) and not custom
+    dc = (templates.exchange if extended else templates.plain).copy_to(root, ip)
+    if isinstance(custom, dict):
+        dc.start()
+        values = {k: str(v) for k, v in custom.items() if k.isupper()}
+        dc.extend_schema(values, objects=not custom.get("skip_objects"))
+        dc.stop()
     ldif = scenario_ldif(scenario)
     if ldif:
         dc.ldbmodify(ldif)

@@ -1,0 +1,77 @@
+"""Fixtures for the Samba AD DC lab (the PSRP lab keeps its own conftest under tests/lab/psrp/).
+
+One DC is provisioned per session (plain and Exchange-extended templates); each scenario is a
+stopped copy started on its own loopback address, reused by every test of the session.
+Missing Samba tools fail the tests loudly: they never skip (CI must run them).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.lab import samba
+
+FIRST_IP = 10  # scenarios listen on 127.0.0.10, .11, ...; templates use 127.0.0.2
+
+
+@pytest.fixture(scope="session")
+def lab_templates(tmp_path_factory: pytest.TempPathFactory) -> samba.Templates:
+    samba.require_tools()
+    return samba.build_templates(tmp_path_factory.mktemp("samba-templates"), ip="127.0.0.2")
+
+
+@pytest.fixture(scope="session")
+def lab_dc(
+    lab_templates: samba.Templates, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str], samba.SambaDC]]:
+    """`lab_dc("healthy")` -> a running DC seeded with that scenario (started once)."""
+    running: dict[str, samba.SambaDC] = {}
+
+    def get(name: str) -> samba.SambaDC:
+        dc = running.get(name)
+        if dc is None or not dc.running():
+            ip = f"127.0.0.{FIRST_IP + samba.scenario_names().index(name)}"
+            root = tmp_path_factory.mktemp(f"dc-{name}")
+            dc = running[name] = samba.start_scenario(lab_templates, name, root, ip)
+        return dc
+
+    yield get
+    for dc in running.values():
+        dc.stop()
+
+
+@pytest.fixture()
+def scratch_dc(
+    lab_templates: samba.Templates, tmp_path: Path
+) -> Iterator[Callable[[str], samba.SambaDC]]:
+    """A DC of its own for tests that break it (kill, restart); stopped afterwards."""
+    started: list[samba.SambaDC] = []
+
+    def get(name: str) -> samba.SambaDC:
+        dc = samba.start_scenario(lab_templates, name, tmp_path / name, "127.0.0.30")
+        started.append(dc)
+        return dc
+
+    yield get
+    for dc in started:
+        dc.stop()
+
+
+def host_vars(dc: samba.SambaDC, **extra: Any) -> dict[str, Any]:
+    """Inventory variables for the LDAP transport pointing at `dc`."""
+    return {"ansible_connection": "ldap", "ansible_host": dc.ip, "ansible_user": samba.ADMIN,
+            "ansible_password": samba.PASSWORD, **extra}
+
+
+@pytest.fixture(autouse=True)
+def _lab_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAB_AD_PASSWORD", samba.PASSWORD)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
