@@ -1,0 +1,99 @@
+"""Each scenario through the real transport (NTLM + message encryption) and `checker apply`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checker.collectors.base import collectors, load_all
+from checker.facts.model import FactKey
+from checker.transports.psrp import PsrpTransport
+
+from . import scenario
+from .conftest import apply, host_vars, write_inventory
+
+pytestmark = pytest.mark.lab
+SCENARIOS = [n for n in scenario.names() if not n.startswith("fault-")]
+
+
+def gather(port: int, **kw: Any) -> dict[str, Any]:
+    load_all()
+    names = [n for n in collectors.names() if n.startswith("adsync.")]
+    requests = {FactKey.of(n): collectors.get(n)().request({}) for n in names}
+    transport = PsrpTransport("aadc01", host_vars(port, **kw), timeout=20)
+    transport.open()
+    try:
+        raw = dict(transport.collect(requests))
+    finally:
+        transport.close()
+    return {k.collector: v if isinstance(v, Exception) else
+            collectors.get(k.collector)().process(v, {}) for k, v in raw.items()}
+
+
+EXPECTED_FACTS = {
+    "healthy": lambda f: f["adsync.global_settings"].version == "2.5.79.0"
+    and f["adsync.global_settings"].hybrid_exchange,
+    "connector-schema-stale": lambda f: "msExchRecipientTypeDetails"
+    not in _ad(f).schema.attributes,
+    "no-full-sync-after-refresh": lambda f: not any(
+        r.run_profile_name.startswith("Full") and r.end >= _ad(f).schema_refreshed_at
+        for r in f["adsync.run_history"]),
+    "exchange-sync-rules-missing": lambda f: not any(
+        "Exchange" in r.name for r in f["adsync.sync_rules"]),
+    "staging-mode": lambda f: f["adsync.scheduler"].staging_mode_enabled
+    and f["adsync.global_settings"].staging_mode,
+    "scheduler-disabled": lambda f: not f["adsync.scheduler"].sync_cycle_enabled,
+    "retired-build": lambda f: f["adsync.global_settings"].version == "1.6.16.0",
+}
+
+
+def _ad(facts: dict[str, Any]) -> Any:
+    return next(c for c in facts["adsync.connectors"] if c.type == "AD")
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_scenario_facts(endpoint: Any, name: str) -> None:
+    facts = gather(endpoint(name).port)
+    assert not [v for v in facts.values() if isinstance(v, Exception)], facts
+    ad = _ad(facts)
+    assert ad.identifier == "7a3c2d58-1c9e-4a5f-9f0b-3d2e6c1b8a01"
+    assert ad.partitions == ["DC=contoso,DC=com"] and ad.created_at is not None
+    assert facts["adsync.scheduler"].effective_interval_s == 1800
+    assert facts["adsync.scheduler"].next_sync_cycle_policy_type == "Delta"
+    runs = facts["adsync.run_history"]
+    assert runs == sorted(runs, key=lambda r: r.start, reverse=True)  # newest first
+    assert EXPECTED_FACTS[name](facts)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_scenario_rules(endpoint: Any, tmp_path: Path, name: str) -> None:
+    inv = write_inventory(tmp_path / "inventory.yml",
+                          {"aadc01": {"ansible_host": "127.0.0.1",
+                                      "ansible_port": endpoint(name).port}})
+    code, report, output = apply(inv, tmp_path)
+    failing = sorted(r["rule_id"] for r in report["results"] if r["status"] == "fail")
+    errors = [r for r in report["results"] if r["status"] == "error"]
+    assert not errors, errors
+    assert failing == scenario.expected_failures(name), output
+    assert code == (1 if failing else 0)
+
+
+def test_full_sync_cycle_fixes_no_full_sync(fresh_endpoint: Any, tmp_path: Path) -> None:
+    """Start-ADSyncSyncCycle -PolicyType Initial appends full runs, as the real one does."""
+    from pypsrp.powershell import PowerShell, RunspacePool
+    from pypsrp.wsman import WSMan
+
+    ep = fresh_endpoint("no-full-sync-after-refresh")
+    hv = host_vars(ep.port)
+    wsman = WSMan("127.0.0.1", port=ep.port, ssl=False, auth="negotiate",
+                  username=hv["ansible_user"], password=hv["ansible_password"])
+    with RunspacePool(wsman) as pool:
+        ps = PowerShell(pool).add_script(
+            "Import-Module ADSync; (Start-ADSyncSyncCycle -PolicyType 'Initial').Result")
+        assert ps.invoke() == ["Success"] and not ps.streams.error
+    inv = write_inventory(tmp_path / "inventory.yml",
+                          {"aadc01": {"ansible_host": "127.0.0.1", "ansible_port": ep.port}})
+    code, report, output = apply(inv, tmp_path)
+    assert code == 0, output
