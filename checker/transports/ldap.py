@@ -9,7 +9,7 @@ Inventory variables (`ansible_connection: ldap`):
     checker_ldap_starttls           upgrade ldap:// with StartTLS (default false)
     checker_ldap_validate_certs     verify the server certificate (default true)
     checker_ldap_ca_file            PEM bundle of the CAs to trust (default: system store)
-    checker_ldap_server_name        name the certificate must carry when it differs from the host
+    checker_ldap_server_name        a further name to accept in the certificate (and SNI)
     checker_ldap_page_size          paged-search page size (default 1000)
     checker_ldap_parallel           connections for large subtree searches (default 1)
 """
