@@ -348,7 +348,10 @@ class Interpreter:
         return float(node.text.decode())
 
     def ex_verbatim_string_characters(self, node: Node, scope: Scope) -> Any:
-        return node.text.decode()[1:-1].replace("''", "'")
+        text = node.text.decode()[1:-1]
+        for quote in "'\u2018\u2019\u201a\u201b":  # PowerShell's single quotes, doubled
+            text = text.replace(quote * 2, quote)
+        return text
 
     def ex_expandable_string_literal(self, node: Node, scope: Scope) -> Any:
         text, start, parts = node.text, node.start_byte, []

@@ -118,3 +118,14 @@ def test_json_51_dialect() -> None:
     assert r'"When":"\/Date(1714559400000)\/"' in text and '"Policy":1' in text
     assert '"TotalMinutes":30.0' in text  # a TimeSpan is an object
     assert '"Deep":"System.Collections.Hashtable"' in text  # beyond -Depth: its ToString()
+
+
+@pytest.mark.parametrize("value", ["it's", "$(Remove-Item C:\\) `n \"x\"", "\u2019a\u2018",
+                                   42, True, None, ["a", "b'c"]])
+def test_quoted_values_read_back_unchanged(value: Any) -> None:
+    from checker.transports.ps_quote import assignment
+
+    out, writer = run(assignment("v", value) + "\n,$v" if isinstance(value, list)
+                      else assignment("v", value) + "\n$v")
+    assert not writer.errors
+    assert (out[0] if out else None) == value
