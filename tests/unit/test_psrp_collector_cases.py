@@ -1,0 +1,29 @@
+"""Data-first cases for the ADSync collectors: tests/collectors/adsync.<name>/<case>.json holds
+{params, raw (the 5.1 JSON value the snippet returned), fact (the record's JSON form)}."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from checker.collectors.base import collectors, load_all
+
+CASES = sorted((Path(__file__).resolve().parents[1] / "collectors").glob("adsync.*/*.json"))
+
+
+@pytest.mark.parametrize("path", CASES, ids=[f"{p.parent.name}/{p.stem}" for p in CASES])
+def test_case(path: Path) -> None:
+    load_all()
+    case = json.loads(path.read_text())
+    collector = collectors.get(path.parent.name)()
+    fact = collector.process(case["raw"], case["params"])
+    assert collector.dump(fact) == case["fact"]
+    assert collector.load(case["fact"]) == fact  # the snapshot form replays as the same record
+
+
+def test_every_adsync_collector_has_a_case() -> None:
+    load_all()
+    covered = {p.parent.name for p in CASES}
+    assert covered == {n for n in collectors.names() if n.startswith("adsync.")}
