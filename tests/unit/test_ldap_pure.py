@@ -1,0 +1,129 @@
+"""Pure parts of the LDAP side: filter escaping, connection settings, decoding tables."""
+
+from __future__ import annotations
+
+import ssl
+
+import ldap3
+import pytest
+
+from checker.collectors.ad import dn_to_dns, duplicates, gentime, recipient_searches
+from checker.collectors.ad_records import exchange_version_name, recipient_type_name
+from checker.errors import TransportError
+from checker.transports import ldap_filter
+from checker.transports.ldap import LdapSettings, LdapTransport, connection_args, server_args
+
+BASE = {"ansible_host": "dc1.example.com", "ansible_user": "svc@example.com",
+        "ansible_password": "S3cret!"}
+
+
+@pytest.mark.parametrize("value,escaped", [
+    ("*)(uid=*", "\\2a\\29\\28uid=\\2a"),
+    ("a\\b", "a\\5cb"),
+    ("nul\x00", "nul\\00"),
+    ("plain.name", "plain.name"),
+])
+def test_escape(value: str, escaped: str) -> None:
+    assert ldap_filter.escape(value) == escaped
+
+
+def test_filters_from_values() -> None:
+    assert ldap_filter.eq("sAMAccountName", "*") == "(sAMAccountName=\\2a)"
+    assert ldap_filter.any_of("cn", ["a", "b)"]) == "(|(cn=a)(cn=b\\29))"
+    assert ldap_filter.any_of("cn", ["a"]) == "(cn=a)"
+    with pytest.raises(ValueError):
+        ldap_filter.attribute("cn)(x")
+    search = recipient_searches({"accounts": ["*)(sAMAccountName=*"]}, ("mail",))
+    assert "(sAMAccountName=\\2a\\29\\28sAMAccountName=\\2a)" in search.searches["recipients"].filter
+
+
+@pytest.mark.parametrize("extra,problem", [
+    ({"checker_ldap_url": "http://dc1"}, "checker_ldap_url"),
+    ({"checker_ldap_auth": "kerberos"}, "checker_ldap_auth"),
+    ({"checker_ldap_auth": "ntlm"}, "DOMAIN"),
+    ({"checker_ldap_starttls": "maybe"}, "boolean"),
+    ({"checker_ldap_url": "ldaps://dc1", "checker_ldap_starttls": True}, "ldaps"),
+    ({"checker_ldap_ca_file": "/no/such/ca.pem"}, "no such file"),
+    ({"checker_ldap_page_size": 0}, "checker_ldap_page_size"),
+    ({"checker_ldap_parallel": "x"}, "checker_ldap_parallel"),
+    ({"ansible_password": None}, "both or neither"),
+])
+def test_check_vars_reports_problems(extra: dict[str, object], problem: str) -> None:
+    problems = LdapTransport.check_vars({**BASE, **extra})
+    assert any(problem in p for p in problems), problems
+    assert not any("S3cret!" in p for p in problems)
+
+
+def test_defaults_verify_tls_and_build_simple_bind() -> None:
+    assert LdapTransport.check_vars(BASE) == []
+    s = LdapSettings.from_vars("dc1", {**BASE, "checker_ldap_url": "ldaps://dc1.example.com"})
+    assert (s.url, s.port, s.use_ssl, s.validate_certs) == ("ldaps://dc1.example.com:636", 636,
+                                                            True, True)
+    assert "S3cret!" not in repr(s)
+    server = server_args(s, 7.5)
+    assert server["tls"].validate == ssl.CERT_REQUIRED and server["connect_timeout"] == 7.5
+    conn = connection_args(s, 7.5)
+    assert conn["authentication"] == ldap3.SIMPLE and conn["receive_timeout"] == 8
+
+
+def test_starttls_opt_out_ca_and_server_name(tmp_path: object) -> None:
+    s = LdapSettings.from_vars("dc1", {**BASE, "checker_ldap_starttls": "yes",
+                                       "checker_ldap_validate_certs": "false",
+                                       "checker_ldap_server_name": "dc1.corp.example.com"})
+    tls = server_args(s, 5)["tls"]
+    assert s.starttls and tls.validate == ssl.CERT_NONE
+    assert tls.valid_names == ["dc1.corp.example.com"] and tls.sni == "dc1.corp.example.com"
+    plain = LdapSettings.from_vars("dc1", BASE)
+    assert server_args(plain, 5)["tls"] is None and plain.url == "ldap://dc1.example.com:389"
+
+
+def test_ntlm_builds_a_sicily_bind() -> None:
+    s = LdapSettings.from_vars("dc1", {**BASE, "ansible_user": "EXAMPLE\\svc",
+                                       "checker_ldap_auth": "ntlm"})
+    args = connection_args(s, 5)
+    assert args["authentication"] == ldap3.NTLM and args["user"] == "EXAMPLE\\svc"
+
+
+def test_bad_vars_raise_before_connecting() -> None:
+    with pytest.raises(TransportError, match="checker_ldap_url"):
+        LdapTransport("dc1", {**BASE, "checker_ldap_url": "ldap:/broken"}, 5)
+
+
+def test_anonymous_when_no_user() -> None:
+    s = LdapSettings.from_vars("dc1", {"ansible_host": "dc1"})
+    assert connection_args(s, 5)["authentication"] == ldap3.ANONYMOUS
+
+
+@pytest.mark.parametrize("value,name", [
+    (17003, "Exchange 2019 CU10 or later (or Exchange SE)"),
+    (15334, "Exchange 2016 CU21 or later"),
+    (15312, "Exchange 2013 CU7 or later"),
+    (17005, "Exchange 2019 or later (unknown build)"),
+    (15320, "Exchange 2016 (unknown build)"),
+    (14734, "Exchange 2010"),
+    (42, "unknown Exchange schema version 42"),
+    (None, None),
+])
+def test_exchange_version_name(value: int | None, name: str | None) -> None:
+    assert exchange_version_name(value) == name
+
+
+@pytest.mark.parametrize("value,name", [
+    (128, "MailUser"), (1, "UserMailbox"), (64, "MailContact"),
+    (2147483648, "RemoteUserMailbox"), (34359738368, "RemoteSharedMailbox"),
+    (129, "UserMailbox|MailUser"), (1 << 26, "0x4000000"), (None, None),
+])
+def test_recipient_type_name(value: int | None, name: str | None) -> None:
+    assert recipient_type_name(value) == name
+
+
+def test_helpers() -> None:
+    assert dn_to_dns("DC=lab,DC=Example,DC=com") == "lab.example.com"
+    assert gentime("20240131120000.0Z").isoformat() == "2024-01-31T12:00:00+00:00"
+    result = duplicates([
+        {"dn": ["a"], "proxyaddresses": ["SMTP:x@y.z", "smtp:X@y.z"]},
+        {"dn": ["b"], "proxyaddresses": ["smtp:x@Y.z"]},
+        {"dn": ["c"], "proxyaddresses": ["smtp:c@y.z"]},
+    ])
+    assert result.objects == 3
+    assert [(d.address, d.holders) for d in result.duplicates] == [("smtp:x@y.z", ["a", "b"])]
