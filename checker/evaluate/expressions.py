@@ -102,8 +102,11 @@ def _wrap(error: Exception, source: str) -> ExpressionError:
     return ExpressionError(f"{type(error).__name__}: {error} (in {source.strip()!r})")
 
 
+@functools.lru_cache(maxsize=8192)
 def problems(source: str, expression: bool) -> list[str]:
     """Static checks for validation: syntax errors and sandbox escapes (no evaluation)."""
+    if not expression and "{{" not in source and "{%" not in source and "{#" not in source:
+        return []  # plain text: nothing for Jinja to run
     text = source
     if not expression:
         whole = _WHOLE.match(source)

@@ -53,7 +53,7 @@ class SnapshotTransport(Transport):
         for key in requests:
             row = rows.get(key)
             if row is None:
-                yield key, CollectError(f"fact {key} is not in the recorded facts for {recorded}")
+                yield key, CollectError(f"not in the recorded facts for {recorded}")
                 continue
             status = FactStatus(row.get("status", "ok"))
             error = (row.get("provenance") or {}).get("error") or "recorded as failed"
