@@ -19,7 +19,7 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_EXPANDED_NODES = 1_000_000
 
 
-class Located(dict):  # type: ignore[type-arg]
+class Located(dict):  # type: ignore[type-arg,unused-ignore]
     """A dict from YAML with line numbers."""
 
     line: int = 0
@@ -29,7 +29,7 @@ class Located(dict):  # type: ignore[type-arg]
         return self.key_lines.get(key, self.line)
 
 
-class LocatedList(list):  # type: ignore[type-arg]
+class LocatedList(list):
     line: int = 0
     item_lines: list[int]
 
@@ -38,7 +38,7 @@ class LocatedList(list):  # type: ignore[type-arg]
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_Base):  # type: ignore[misc]
+class _Loader(_Base):
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         mapping = Located(super().construct_mapping(node, deep=True))
         mapping.line = node.start_mark.line + 1

@@ -170,7 +170,7 @@ def _load_vars_dir(folder: Path, names: Mapping[str, Any]) -> VarFiles:
             data = load_file(f)
             if data is None:
                 continue
-            if not isinstance(data, dict):
+            if not isinstance(data, Located):
                 raise InventoryError("a vars file must be a mapping of variables", str(f), 1)
             values, where = out.setdefault(name, ({}, {}))
             values.update(data)
@@ -199,14 +199,13 @@ def _ancestors(raw: RawInventory, host: str) -> list[str]:
     for g in raw.groups.values():
         for c in g.children:
             parents.setdefault(c, set()).add(g.name)
-    direct = [g.name for g in raw.groups.values() if host in g.hosts]
+    stack = [g.name for g in raw.groups.values() if host in g.hosts]
     seen: set[str] = set()
-    stack = list(direct)
     while stack:
-        g = stack.pop()
-        if g not in seen:
-            seen.add(g)
-            stack.extend(parents.get(g, ()))
+        name = stack.pop()
+        if name not in seen:
+            seen.add(name)
+            stack.extend(parents.get(name, ()))
     seen.add("all")
     return list(seen)
 

@@ -60,7 +60,7 @@ def render_vars(values: Mapping[str, Any], where: Mapping[str, tuple[str, int]])
             active.pop()
         return done[name]
 
-    class Context(dict):  # type: ignore[type-arg]
+    class Context(dict):
         def __missing__(self, key: str) -> Any:
             if key in values:
                 return resolve(key)

@@ -43,7 +43,7 @@ def _validator() -> jsonschema.protocols.Validator:
     registry = load_all()
     schema = rule_schema(dict(registry.items()), sorted(OPERATORS))
     cls = jsonschema.validators.validator_for(schema)
-    return cls(schema)  # type: ignore[no-any-return]
+    return cls(schema)
 
 
 def load_rules(paths: Sequence[str | Path]) -> RuleSet:
@@ -71,7 +71,7 @@ def _rules_of_file(data: Any, file: str, problems: list[CheckerError]) -> list[R
     out = []
     for i, item in enumerate(data):
         line = data.item_lines[i] if isinstance(data, LocatedList) else 1
-        if not isinstance(item, dict):
+        if not isinstance(item, Located):
             problems.append(RuleError("each rule must be a mapping", file, line))
             continue
         errors = sorted(_validator().iter_errors(item), key=lambda e: list(e.absolute_path))
