@@ -1,0 +1,82 @@
+"""The CLI as a user runs it: the demo, plan, validate, schema, gather/replay, reports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+ROOT = Path(__file__).parent.parent.parent
+DEMO = ROOT / "inventories" / "demo" / "inventory.yml"
+
+
+def checker(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "checker", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_demo_shows_the_incident_and_exits_1(tmp_path: Path) -> None:
+    proc = checker("apply", str(DEMO), "--report", "console",
+                   "--report", f"json:{tmp_path}/r.json", "--report", f"junit:{tmp_path}/r.xml")
+    assert proc.returncode == 1, proc.stderr
+    assert "AADC-CONNECTOR-SCHEMA-EXCHANGE" in proc.stdout
+    assert "Start-ADSyncSyncCycle -PolicyType Initial" in proc.stdout
+    assert "Refresh the directory schema" in proc.stdout
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert set(doc["summary"]) >= {"pass", "fail", "error", "skipped", "blocked", "waived",
+                                   "exit_code"}
+    assert doc["summary"]["exit_code"] == 1
+    row = next(r for r in doc["results"] if r["rule_id"] == "AADC-CONNECTOR-SCHEMA-EXCHANGE")
+    assert row["status"] == "fail" and row["severity"] == "critical"
+    assert [t["kind"] for t in row["remediation"]] == ["manual", "powershell"]
+    plan = doc["remediation_plan"]["aadc01.contoso.test"]
+    assert plan[0]["kind"] == "manual" and "Refresh" in plan[0]["name"]
+    assert "Start-ADSyncSyncCycle -PolicyType Initial" in plan[1]["script"]
+    suite = ET.parse(tmp_path / "r.xml").getroot().find("testsuite")
+    assert suite is not None and int(suite.get("failures", "0")) >= 2
+
+
+def test_plan_contacts_nothing_and_lists_distinct_facts() -> None:
+    proc = checker("plan", str(DEMO))
+    assert proc.returncode == 0, proc.stderr
+    assert "adsync.connectors" in proc.stdout and "nothing is contacted" in proc.stdout
+
+
+def test_validate_the_shipped_rules() -> None:
+    proc = checker("validate", "rules", "-i", str(DEMO))
+    assert proc.returncode == 0, proc.stderr
+    assert "rule(s) valid" in proc.stdout
+
+
+def test_generated_schema_accepts_every_shipped_rule() -> None:
+    proc = checker("schema", "rules")
+    schema = json.loads(proc.stdout)
+    for f in sorted((ROOT / "rules").rglob("*.yml")):
+        if f.name == "profiles.yml":
+            continue
+        jsonschema.validate(yaml.safe_load(f.read_text()), schema)
+
+
+def test_gather_then_replay_gives_the_same_results(tmp_path: Path) -> None:
+    facts = tmp_path / "facts.json"
+    proc = checker("gather", str(DEMO), "-o", str(facts), "--rule", "AADC-SUPPORTED-BUILD")
+    assert proc.returncode == 0, proc.stderr
+    replay = checker("apply", str(DEMO), "--from-facts", str(facts), "--rule",
+                     "AADC-SUPPORTED-BUILD", "--report", f"json:{tmp_path}/r.json")
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    rows = json.loads((tmp_path / "r.json").read_text())["results"]
+    assert [(r["rule_id"], r["status"]) for r in rows] == [("AADC-SUPPORTED-BUILD", "pass")]
+    prov = rows[0]["facts"][0]
+    assert prov["collector"] == "adsync.global_settings" and prov["host"] == "aadc01.contoso.test"
+
+
+def test_usage_errors_exit_3() -> None:
+    assert checker("apply").returncode == 3
+    assert checker("apply", str(DEMO), "--report", "pdf").returncode == 3
+    assert checker("apply", str(DEMO), "--rule", "NO-SUCH-RULE").returncode == 3
+    assert checker("apply", str(DEMO), "--limit", "nohost").returncode == 3
