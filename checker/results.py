@@ -46,6 +46,18 @@ class Offender:
 
 
 @dataclass(frozen=True)
+class WaiverNote:
+    """The waiver that turned a result into `waived` (or waived some of its objects)."""
+
+    index: int  # position in the waivers file (1-based)
+    justification: str
+    approver: str | None = None
+    ticket: str | None = None
+    expires: dt.date | None = None
+    objects: tuple[str, ...] = ()  # the waived objects of a per-object rule
+
+
+@dataclass(frozen=True)
 class Result:
     rule_id: str
     host: str
@@ -63,6 +75,7 @@ class Result:
     offenders: tuple[Offender, ...] = ()
     failed_objects: tuple[str, ...] = ()  # every failing object (drift); offenders are capped
     original_status: Status | None = None
+    waiver: WaiverNote | None = None
     tags: tuple[str, ...] = ()
     rule_version: int = 1
     source: str = ""

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from checker.errors import InputError
+from checker.history.model import DriftReport
 from checker.redact import Redactor
 from checker.registry import Registry
 from checker.results import RunReport
@@ -26,8 +27,18 @@ class Reporter(ABC):
     def render(self, report: RunReport) -> str:
         """The whole report as text."""
 
+    def render_drift(self, drift: DriftReport) -> str:
+        """The drift between two runs (`checker drift`); formats that cannot show it say so."""
+        raise InputError(f"the {self.registry_name} report cannot show drift")
+
     def write(self, report: RunReport, path: str | None) -> None:
-        text = self.redactor.text(self.render(report))
+        self.emit(self.render(report), path)
+
+    def write_drift(self, drift: DriftReport, path: str | None) -> None:
+        self.emit(self.render_drift(drift), path)
+
+    def emit(self, text: str, path: str | None) -> None:
+        text = self.redactor.text(text)
         if path in (None, "-"):
             sys.stdout.write(text)
             sys.stdout.flush()
