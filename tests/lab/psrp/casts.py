@@ -23,7 +23,7 @@ from .values import (
 def _int(value: Any) -> int:
     if isinstance(value, str):
         value = float(value.strip() or 0)
-    return int(round(value)) if isinstance(value, float) else int(value or 0)
+    return round(value) if isinstance(value, float) else int(value or 0)
 
 
 def _custom(value: Any) -> Any:
@@ -70,7 +70,7 @@ def operate(op: str, left: Any, right: Any) -> Any:
     """Binary + - * / % with PowerShell's left-operand typing."""
     if op == "+":
         if isinstance(left, list):
-            return left + enumerate_value(right) if isinstance(right, list) else left + [right]
+            return left + enumerate_value(right) if isinstance(right, list) else [*left, right]
         if isinstance(left, str):
             return left + to_string(right)
         if isinstance(left, Hashtable) and isinstance(right, Hashtable):

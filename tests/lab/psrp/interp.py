@@ -7,6 +7,7 @@ ParseException does), and a construct outside the subset is a loud PowerShell er
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -47,15 +48,22 @@ CONSTANTS = {"true": True, "false": False, "null": None}
 
 
 def parse(text: str) -> Node:
+    return parse_cached(text)[0]
+
+
+@functools.lru_cache(maxsize=16)
+def parse_cached(text: str) -> tuple[Node, dict[int, Node]]:
+    """The script's syntax tree and its unwrap memo (cached per text, as PowerShell caches
+    compiled scripts; every run still interprets the tree)."""
     tree = tree_sitter.Parser(LANGUAGE).parse(text.encode("utf-8"))
     bad = _first_error(tree.root_node)
     if bad is not None:
         row, col = bad.start_point
         raise PSError(f"At line:{row + 1} char:{col + 1}: unexpected token "
-                      f"'{bad.text.decode(errors='replace')[:30]}' in expression or statement.",
+                      f"'{_text(bad)[:30]}' in expression or statement.",
                       "ParseException", "ParserError",
                       "System.Management.Automation.ParseException", terminating=True)
-    return tree.root_node
+    return tree.root_node, {}
 
 
 def _first_error(node: Node) -> Node | None:
@@ -92,7 +100,7 @@ class ScriptBlock:
     node: Node
 
     def __str__(self) -> str:
-        return self.node.text.decode()[1:-1]
+        return _text(self.node)[1:-1]
 
 
 class Interpreter:
@@ -102,11 +110,12 @@ class Interpreter:
         self.engine, self.writer = engine, writer
         self.errors: list[Any] = []  # $Error, newest first
         self.try_depth = 0
+        self._unwrapped: dict[int, Node] = {}
         self.global_scope = Scope()
         self.global_scope.set("ErrorActionPreference", "Continue")
 
     def run(self, text: str, pipeline_input: list[Any]) -> list[Any]:
-        root = parse(text)
+        root, self._unwrapped = parse_cached(text)
         self.global_scope.set("input", pipeline_input)
         return self.block(root, self.global_scope)
 
@@ -159,7 +168,7 @@ class Interpreter:
     def st_assignment_expression(self, node: Node, scope: Scope) -> list[Any]:
         target, op, value_node = node.named_children[0], node.named_children[1], node.children[-1]
         value = self.pipeline_value(value_node, scope)
-        operator = op.text.decode()
+        operator = _text(op)
         if operator != "=":
             value = operate(operator[0], self.ev(target, scope), value)
         self.assign(_unwrap(target), value, scope)
@@ -243,7 +252,7 @@ class Interpreter:
             return self.engine.call(self, str(target), positional, params, items, scope)
         if head.type != "command_name":
             raise unsupported(f"command '{head.type}'")
-        return self.engine.call(self, head.text.decode(), positional, params, items, scope)
+        return self.engine.call(self, _text(head), positional, params, items, scope)
 
     def bind(self, elements: Node | None, scope: Scope) -> tuple[list[Any], dict[str, Any]]:
         positional: list[Any] = []
@@ -255,11 +264,11 @@ class Interpreter:
             if child.type == "command_parameter":
                 if pending is not None:
                     params[pending] = True
-                pending = child.text.decode()[1:].rstrip(":").lower()
-                if pending in self.engine.switches and not child.text.endswith(b":"):
+                pending = _text(child)[1:].rstrip(":").lower()
+                if pending in self.engine.switches and not _text(child).endswith(":"):
                     params[pending], pending = True, None
                 continue
-            value = child.text.decode() if child.type == "generic_token" else self.ev(child, scope)
+            value = _text(child) if child.type == "generic_token" else self.ev(child, scope)
             if pending is not None:
                 params[pending], pending = value, None
             else:
@@ -303,7 +312,7 @@ class Interpreter:
             return
         if target.type == "member_access":
             obj = self.ev(target.named_children[0], scope)
-            name = target.named_children[-1].text.decode()
+            name = _text(target.named_children[-1])
             if isinstance(obj, Hashtable):
                 obj.set_ci(name, value)
             elif isinstance(obj, PSObj):
@@ -315,11 +324,19 @@ class Interpreter:
         raise unsupported(f"assignment to '{target.type}'")
 
     # ------------------------------------------------------------------ expressions
+    def _unwrap(self, node: Node) -> Node:
+        """_unwrap memoised per node (one tree per run): walking tree-sitter's wrapper
+        chains dominated the run time."""
+        hit = self._unwrapped.get(node.id)
+        if hit is None:
+            hit = self._unwrapped[node.id] = _unwrap(node)
+        return hit
+
     def ev(self, node: Node, scope: Scope) -> Any:
-        node = _unwrap(node)
+        node = self._unwrap(node)
         handler = getattr(self, "ex_" + node.type, None)
         if handler is None:
-            raise unsupported(f"expression '{node.type}' ({node.text.decode()[:40]!r})")
+            raise unsupported(f"expression '{node.type}' ({_text(node)[:40]!r})")
         return handler(node, scope)
 
     def ex_pipeline_chain(self, node: Node, scope: Scope) -> Any:
@@ -336,25 +353,25 @@ class Interpreter:
         return scope.lookup(name)
 
     def ex_decimal_integer_literal(self, node: Node, scope: Scope) -> Any:
-        text = node.text.decode()
+        text = _text(node)
         if not text.isdigit():
             raise unsupported(f"number literal {text!r}")
         return int(text)
 
     def ex_hexadecimal_integer_literal(self, node: Node, scope: Scope) -> Any:
-        return int(node.text.decode(), 16)
+        return int(_text(node), 16)
 
     def ex_real_literal(self, node: Node, scope: Scope) -> Any:
-        return float(node.text.decode())
+        return float(_text(node))
 
     def ex_verbatim_string_characters(self, node: Node, scope: Scope) -> Any:
-        text = node.text.decode()[1:-1]
+        text = _text(node)[1:-1]
         for quote in "'\u2018\u2019\u201a\u201b":  # PowerShell's single quotes, doubled
             text = text.replace(quote * 2, quote)
         return text
 
     def ex_expandable_string_literal(self, node: Node, scope: Scope) -> Any:
-        text, start, parts = node.text, node.start_byte, []
+        text, start, parts = node.text or b"", node.start_byte, []
         pos = 1
         for child in node.named_children:
             parts.append(_unescape(text[pos:child.start_byte - start].decode()))
@@ -364,7 +381,7 @@ class Interpreter:
         return "".join(parts)
 
     def ex_generic_token(self, node: Node, scope: Scope) -> Any:
-        return node.text.decode()
+        return _text(node)
 
     ex_simple_name = ex_generic_token
 
@@ -394,7 +411,7 @@ class Interpreter:
         return [self.ev(c, scope) for c in node.named_children]
 
     def ex_expression_with_unary_operator(self, node: Node, scope: Scope) -> Any:
-        op = node.children[0].text.decode().lower()
+        op = _text(node.children[0]).lower()
         value = self.ev(node.children[-1], scope)
         if op == ",":
             return [value]
@@ -405,13 +422,13 @@ class Interpreter:
         raise unsupported(f"unary operator {op!r}")
 
     def ex_cast_expression(self, node: Node, scope: Scope) -> Any:
-        type_text = node.named_children[0].text.decode()[1:-1]
+        type_text = _text(node.named_children[0])[1:-1]
         return cast(type_text, self.ev(node.named_children[1], scope))
 
     def ex_logical_expression(self, node: Node, scope: Scope) -> Any:
         result = truthy(self.ev(node.children[0], scope))
         for op, operand in zip(node.children[1::2], node.children[2::2], strict=True):
-            kind = op.text.decode().lower()
+            kind = _text(op).lower()
             if kind == "-and":
                 result = result and truthy(self.ev(operand, scope))
             elif kind == "-or":
@@ -423,13 +440,13 @@ class Interpreter:
     def ex_comparison_expression(self, node: Node, scope: Scope) -> Any:
         value = self.ev(node.children[0], scope)
         for op, operand in zip(node.children[1::2], node.children[2::2], strict=True):
-            value = compare(op.text.decode(), value, self.ev(operand, scope))
+            value = compare(_text(op), value, self.ev(operand, scope))
         return value
 
     def ex_additive_expression(self, node: Node, scope: Scope) -> Any:
         value = self.ev(node.children[0], scope)
         for op, operand in zip(node.children[1::2], node.children[2::2], strict=True):
-            value = operate(op.text.decode(), value, self.ev(operand, scope))
+            value = operate(_text(op), value, self.ev(operand, scope))
         return value
 
     ex_multiplicative_expression = ex_additive_expression
@@ -441,7 +458,7 @@ class Interpreter:
     def ex_member_access(self, node: Node, scope: Scope) -> Any:
         if node.children[1].type == "::":
             raise unsupported("static member access")
-        return property_of(self.ev(node.children[0], scope), node.children[-1].text.decode())
+        return property_of(self.ev(node.children[0], scope), _text(node.children[-1]))
 
     def ex_element_access(self, node: Node, scope: Scope) -> Any:
         target = self.ev(node.named_children[0], scope)
@@ -456,7 +473,7 @@ class Interpreter:
         args_node = named[-1]
         args = [self.ev(a, scope) for e in args_node.named_children for a in e.named_children
                 if a.type not in SKIP] if args_node.type == "argument_list" else []
-        return call_method(target, named[-2].text.decode(), args)
+        return call_method(target, _text(named[-2]), args)
 
 
 def _index(target: Any, key: Any) -> Any:
@@ -478,16 +495,20 @@ def _index(target: Any, key: Any) -> Any:
 def _unwrap(node: Node) -> Node:
     while node.type in WRAPPERS:
         named = [c for c in node.named_children if c.type not in SKIP]
-        if len(named) != 1 or len(node.children) != 1 and node.type not in (
+        if len(named) != 1 or (len(node.children) != 1 and node.type not in (
                 "pipeline", "string_literal", "integer_literal", "member_name", "type_spec",
-                "command_name_expr", "key_expression"):
+                "command_name_expr", "key_expression")):
             break
         node = named[0]
     return node
 
 
+def _text(node: Node) -> str:
+    return (node.text or b"").decode("utf-8", errors="replace")
+
+
 def _var_name(node: Node) -> str:
-    text = node.text.decode()[1:]
+    text = _text(node)[1:]
     if text.startswith("{") and text.endswith("}"):
         text = text[1:-1]
     scope, _, name = text.rpartition(":")

@@ -213,7 +213,8 @@ class LabServer:
                                        "the operation within the time specified in "
                                        "OperationTimeout.", "w:TimedOut")
                 self.cond.wait(remaining)
-            streams, budget = [], max_env - 2048  # never exceed the client's MaxEnvelopeSize
+            streams: list[str] = []
+            budget = max_env - 2048  # never exceed the client's MaxEnvelopeSize
             attr = f' CommandId="{cid}"' if cid else ""
             while q and (not streams or budget >= len(q[0]) * 4 // 3 + 100):
                 b64 = base64.b64encode(q.popleft()).decode()

@@ -73,7 +73,7 @@ def test_one_pool_one_pipeline_per_host_via_cli(inprocess: Any, tmp_path: Path) 
     inv = write_inventory(tmp_path / "inv.yml", {
         f"aadc0{i}": {"ansible_host": "127.0.0.1", "ansible_port": s.port}
         for i, s in enumerate(servers)}, auth="basic")
-    code, report, output = apply(inv, tmp_path)
+    code, _, output = apply(inv, tmp_path)
     assert code == 1, output  # staging-mode fails AADC-STAGING-MODE
     assert [s.stats()["pools"] for s in servers] == [1, 1]
     assert [s.stats()["pipelines"] for s in servers] == [1, 1]

@@ -95,5 +95,5 @@ def test_full_sync_cycle_fixes_no_full_sync(fresh_endpoint: Any, tmp_path: Path)
         assert ps.invoke() == ["Success"] and not ps.streams.error
     inv = write_inventory(tmp_path / "inventory.yml",
                           {"aadc01": {"ansible_host": "127.0.0.1", "ansible_port": ep.port}})
-    code, report, output = apply(inv, tmp_path)
+    code, _, output = apply(inv, tmp_path)
     assert code == 0, output

@@ -47,7 +47,7 @@ def unsupported(what: str) -> PSError:
                    "NotImplemented", terminating=True)
 
 
-class Hashtable(dict):  # type: ignore[type-arg]
+class Hashtable(dict):  # type: ignore[type-arg,unused-ignore]
     """@{}: keys compare case-insensitively, as in PowerShell."""
 
     def _find(self, key: Any) -> Any:
@@ -237,7 +237,7 @@ def _containment(op: str, left: Any, right: Any) -> bool:
 
 
 def _coerce(left: Any, right: Any, sensitive: bool) -> tuple[Any, Any]:
-    if isinstance(left, str) or isinstance(left, (PSEnum, uuid.UUID)):
+    if isinstance(left, (str, PSEnum, uuid.UUID)):
         a, b = to_string(left), to_string(right)
         return (a, b) if sensitive else (a.lower(), b.lower())
     if isinstance(left, bool):

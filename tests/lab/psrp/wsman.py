@@ -46,20 +46,20 @@ def call_id(event: Any) -> int:
     return int(_prop(event, "ci"))
 
 
-class Pool(psrpcore.ServerRunspacePool):  # type: ignore[misc]
+class Pool(psrpcore.ServerRunspacePool):
     """Reads runspace-availability requests case-insensitively (real PowerShell does)."""
 
     def _remember(self, event: Any, handler: Any = None) -> None:
         self._ci_events[call_id(event)] = event
         self._ci_handlers[call_id(event)] = handler
 
-    def _process_SetMaxRunspaces(self, event: Any) -> None:  # noqa: N802 - psrpcore's name
+    def _process_SetMaxRunspaces(self, event: Any) -> None:
         self._remember(event, lambda e: setattr(self, "_max_runspaces", _prop(e, "MaxRunspaces")))
 
-    def _process_SetMinRunspaces(self, event: Any) -> None:  # noqa: N802 - psrpcore's name
+    def _process_SetMinRunspaces(self, event: Any) -> None:
         self._remember(event, lambda e: setattr(self, "_min_runspaces", _prop(e, "MinRunspaces")))
 
-    _process_GetAvailableRunspaces = _process_ResetRunspaceState = _remember  # noqa: N815
+    _process_GetAvailableRunspaces = _process_ResetRunspaceState = _remember
 
 
 class Pipe:
