@@ -48,14 +48,27 @@ def build_parser() -> argparse.ArgumentParser:
                        help="console, json or junit; repeatable (default: console to stdout)")
     apply.add_argument("--save-facts", metavar="F.json", help="also save the gathered facts")
     apply.add_argument("--from-facts", metavar="F.json", help="replay saved facts, contact nothing")
-    apply.add_argument("--fail-on", choices=SEVERITIES, default="info",
+    apply.add_argument("--fail-on", choices=SEVERITIES, default=None,
                        help="lowest severity whose failure fails the run (default info)")
+    apply.add_argument("--profile", help="a named selection from rules/profiles.yml")
+    apply.add_argument("--waivers", metavar="W.yml", help="approved, expiring exceptions")
+    apply.add_argument("--strict-waivers", action="store_true",
+                       help="an expired or unmatched waiver is an error")
+    apply.add_argument("--history", metavar="DB", help="store this run in a SQLite history")
     apply.add_argument("--no-color", action="store_true", help="no colour in console output")
     apply.add_argument("-v", "--verbose", action="store_true", help="progress on stderr")
 
     validate = sub.add_parser("validate", help="check rule files (and an inventory) and exit")
     validate.add_argument("paths", nargs="*", help="rule files or directories (default ./rules)")
     validate.add_argument("-i", "--inventory", help="also validate this inventory")
+    validate.add_argument("--waivers", metavar="W.yml", help="also validate a waivers file")
+
+    drift = sub.add_parser("drift", help="what changed between two stored runs")
+    drift.add_argument("--history", required=True, metavar="DB")
+    drift.add_argument("--since", type=int, metavar="RUN", help="earlier run (default: previous)")
+    drift.add_argument("--until", type=int, metavar="RUN", help="later run id (default: latest)")
+    drift.add_argument("--report", action="append", default=[], metavar="FORMAT[:PATH]",
+                       help="console (default), json, markdown or html; repeatable")
 
     gather = sub.add_parser("gather", help="collect facts only (evidence bundle)")
     gather.add_argument("inventory")
@@ -73,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     lister.add_argument("-r", "--rules", action="append", default=[])
 
     schema = sub.add_parser("schema", help="print a JSON Schema generated from the registries")
-    schema.add_argument("what", nargs="?", default="rules", choices=("rules", "inventory"))
+    schema.add_argument("what", nargs="?", default="rules",
+                        choices=("rules", "inventory", "waivers", "profiles"))
     return parser
 
 

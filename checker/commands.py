@@ -6,23 +6,29 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from checker.runner import Options, Prepared, default_rules_dirs, prepare, run
 
 
 def _options(args: argparse.Namespace, **extra: object) -> Options:
+    from checker.profiles import Profile, load_profile
     from checker.ruleset.model import Severity
 
+    rules = args.rules or default_rules_dirs()
+    name = getattr(args, "profile", None)
+    profile = load_profile(name, rules) if name else Profile("")
+    fail_on = getattr(args, "fail_on", None)
     return Options(
         inventory=args.inventory,
-        rules=args.rules,
+        rules=rules,
         limit=args.limit,
-        tags=args.tags,
-        skip_tags=args.skip_tags,
-        rule_ids=args.rule_ids,
+        tags=args.tags or profile.tags,
+        skip_tags=args.skip_tags or profile.skip_tags,
+        rule_ids=args.rule_ids or profile.rules,
         forks=getattr(args, "forks", 10),
         timeout=getattr(args, "timeout", 60.0),
-        fail_on=Severity(getattr(args, "fail_on", "info")),
+        fail_on=Severity(fail_on) if fail_on else (profile.fail_on or Severity.INFO),
         **extra,  # type: ignore[arg-type]
     )
 
@@ -45,7 +51,9 @@ def cmd_apply(args: argparse.Namespace) -> int:
     from checker.reporters.base import get_reporter, parse_spec
 
     specs = [parse_spec(s) for s in (args.report or ["console"])]
-    opts = _options(args, save_facts=args.save_facts, from_facts=args.from_facts)
+    opts = _options(args, save_facts=args.save_facts, from_facts=args.from_facts,
+                    waivers=args.waivers, strict_waivers=args.strict_waivers,
+                    history=args.history)
     prepared = prepare(opts)
     report, _ = run(prepared, _progress(prepared, args.verbose))
     color = sys.stdout.isatty() and not args.no_color
@@ -90,6 +98,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     ruleset = load_rules(args.paths or default_rules_dirs())
     line = f"{len(ruleset.rules)} rule(s) valid"
+    if args.waivers:
+        from checker.waivers import load_waivers
+
+        waivers = load_waivers(args.waivers, [r.id for r in ruleset.rules])
+        line += f"; {len(waivers)} waiver(s) valid"
     if args.inventory:
         inventory = load_inventory(args.inventory)
         build_plan(ruleset, inventory, list(inventory.hosts))
@@ -129,10 +142,37 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
     if args.what == "rules":
         doc = rules_file_schema(dict(load_all().items()), sorted(OPERATORS))
+    elif args.what == "waivers":
+        from checker.waivers import WAIVERS_SCHEMA
+
+        doc = WAIVERS_SCHEMA
+    elif args.what == "profiles":
+        from checker.profiles import PROFILES_SCHEMA
+
+        doc = PROFILES_SCHEMA
     else:
         doc = inventory_schema(known_transports())
     print(json.dumps(doc, indent=2))
     return 0
+
+
+def cmd_drift(args: argparse.Namespace) -> int:
+    from contextlib import closing
+
+    from checker.errors import InputError
+    from checker.history.drift import drift
+    from checker.history.store import connect
+    from checker.reporters.base import get_reporter, parse_spec
+
+    specs = [parse_spec(s) for s in (args.report or ["console"])]
+    if not Path(args.history).is_file():
+        raise InputError("no such history database", args.history)
+    with closing(connect(args.history)) as conn:
+        report = drift(conn, args.since, args.until)
+    color = sys.stdout.isatty()
+    for name, path in specs:
+        get_reporter(name)(color=color and path is None).write_drift(report, path)
+    return report.exit_code
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -142,4 +182,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": cmd_validate,
     "list": cmd_list,
     "schema": cmd_schema,
+    "drift": cmd_drift,
 }

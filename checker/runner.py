@@ -7,19 +7,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from checker.errors import InputError
 from checker.evaluate.engine import Scope, evaluate
 from checker.facts import snapshot
 from checker.facts.gather import FactStore, Progress, gather
+from checker.history.store import save_run
 from checker.inventory import Inventory, load_inventory
 from checker.plan import Plan, build_plan
 from checker.redact import Redactor
 from checker.results import RunReport
 from checker.ruleset.loader import load_rules
 from checker.ruleset.model import Rule, RuleSet, Severity
+from checker.waivers import Waiver, Waivers, load_waivers
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,9 @@ class Options:
     from_facts: str | None = None
     save_facts: str | None = None
     fail_on: Severity = Severity.INFO
+    waivers: str | None = None
+    strict_waivers: bool = False
+    history: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class Prepared:
     under_test: tuple[str, ...]
     plan: Plan
     redactor: Redactor = field(default_factory=Redactor)
+    waivers: tuple[Waiver, ...] = ()
 
 
 def default_rules_dirs() -> list[str]:
@@ -61,8 +67,14 @@ def default_rules_dirs() -> list[str]:
 
 
 def prepare(options: Options) -> Prepared:
+    if options.history and not Path(options.history).resolve().parent.is_dir():
+        raise InputError("--history: the folder for the database does not exist", options.history)
     inventory = load_inventory(options.inventory)
-    ruleset = select_rules(load_rules(options.rules or default_rules_dirs()), options)
+    everything = load_rules(options.rules or default_rules_dirs())
+    waivers: list[Waiver] = []
+    if options.waivers:
+        waivers = load_waivers(options.waivers, [r.id for r in everything.rules])
+    ruleset = select_rules(everything, options)
     hosts = list(inventory.hosts)
     if options.limit:
         hosts = [h.name for h in inventory.select(options.limit)]
@@ -70,7 +82,7 @@ def prepare(options: Options) -> Prepared:
             raise InputError(f"--limit {options.limit!r} matches no host in the inventory")
     plan = build_plan(ruleset, inventory, hosts)
     return Prepared(options, inventory, ruleset, tuple(hosts), plan,
-                    Redactor(inventory.secret_values()))
+                    Redactor(inventory.secret_values()), tuple(waivers))
 
 
 def select_rules(ruleset: RuleSet, options: Options) -> RuleSet:
@@ -100,13 +112,19 @@ def run(prepared: Prepared, progress: Progress | None = None) -> tuple[RunReport
     if prepared.options.save_facts:
         snapshot.save(facts, prepared.options.save_facts, prepared.redactor)
     scope = Scope(prepared.inventory, prepared.under_test, started)
-    rows = evaluate(prepared.ruleset, scope, facts)
+    waive = Waivers(prepared.waivers, prepared.inventory, started.date())
+    rows = evaluate(prepared.ruleset, scope, facts, waive)
+    warnings, waiver_rows = waive.report(prepared.options.strict_waivers)
     report = RunReport(
         started_at=started,
         finished_at=dt.datetime.now(dt.timezone.utc),
         inventory=prepared.options.inventory,
-        results=tuple(rows),
+        results=(*rows, *waiver_rows),
         hosts=prepared.under_test,
         fail_on=prepared.options.fail_on,
+        warnings=tuple(warnings),
     )
+    if prepared.options.history:
+        run_id = save_run(prepared.options.history, report, prepared.redactor)
+        report = replace(report, extra={**report.extra, "run_id": run_id})
     return report, facts

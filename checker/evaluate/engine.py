@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,13 +29,22 @@ class Scope:
     now: dt.datetime
 
 
-def evaluate(ruleset: RuleSet, scope: Scope, facts: FactStore) -> list[Result]:
+Waive = Callable[[Result, Rule], Result]
+
+
+def evaluate(
+    ruleset: RuleSet, scope: Scope, facts: FactStore, waive: Waive | None = None
+) -> list[Result]:
+    """Rows in dependency order. Waivers apply as rows are made, so a waived prerequisite
+    does not block its dependents."""
     rows: list[Result] = []
     by_rule: dict[str, list[Result]] = {}
     for rule in ruleset.ordered():
         targets = [h for h in scope.inventory.select(rule.hosts) if h.name in scope.hosts]
         for host in targets:
             row = evaluate_one(rule, host, scope, facts, by_rule)
+            if waive is not None:
+                row = waive(row, rule)
             rows.append(row)
             by_rule.setdefault(rule.id, []).append(row)
     return rows
@@ -146,7 +155,7 @@ def _per_object(rule: Rule, ctx: dict[str, Any], now: dt.datetime, base: _Row) -
         "failed_objects": tuple(failed_names),
     }
     summary = f"{failed} of {total} objects failed ({pct}%)"
-    if _over_threshold(rule, failed, pct):
+    if over_threshold(rule, failed, pct):
         tasks, notes = _tasks(rule, base.host, failed_ctx)
         first = offenders[0] if offenders else None
         detail = f"; first: {first.object}: {first.message}" if first else ""
@@ -156,7 +165,7 @@ def _per_object(rule: Rule, ctx: dict[str, Any], now: dt.datetime, base: _Row) -
     return base.make(Status.PASS, summary + " (within threshold)", _threshold(rule), failed)
 
 
-def _over_threshold(rule: Rule, failed: int, pct: float) -> bool:
+def over_threshold(rule: Rule, failed: int, pct: float) -> bool:
     if rule.max_failure_pct is not None and rule.max_failures is None:
         return pct > rule.max_failure_pct
     over = failed > (rule.max_failures or 0)

@@ -9,6 +9,8 @@ from typing import Any
 
 from checker.facts.model import FactKey
 
+RULE_ID_PATTERN = r"^[A-Z0-9][A-Z0-9_.-]*$"
+
 
 class Severity(str, enum.Enum):
     INFO = "info"

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from checker.ruleset.model import Severity
+from checker.ruleset.model import RULE_ID_PATTERN, Severity
 
-RULE_ID = r"^[A-Z0-9][A-Z0-9_.-]*$"
+RULE_ID = RULE_ID_PATTERN
 TASK_KINDS = ("manual", "powershell")
 
 
