@@ -54,6 +54,13 @@ class _Loader(_Base):
         return seq
 
 
+def _timestamp_as_text(loader: Any, node: Any) -> str:
+    # Dates stay strings ("2026-12-31"): the schemas check their format, and an impossible
+    # date (2026-02-30) is then a validation message with a line, not a crash in PyYAML.
+    return str(node.value)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
 
@@ -77,6 +84,8 @@ def load_text(text: str, source: str) -> Any:
         raise InputError(f"invalid YAML: {e.problem or e}", source, line) from None
     except yaml.YAMLError as e:
         raise InputError(f"invalid YAML: {e}", source) from None
+    except (ValueError, TypeError) as e:  # a scalar PyYAML cannot build (e.g. a huge number)
+        raise InputError(f"invalid YAML value: {e}", source) from None
     finally:
         loader.dispose()
 
