@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--strict-waivers", action="store_true",
                        help="an expired or unmatched waiver is an error")
     apply.add_argument("--history", metavar="DB", help="store this run in a SQLite history")
+    apply.add_argument("--remediation-out", metavar="DIR",
+                       help="write plan.md, one <host>.ps1 per host and playbook.yml")
+    apply.add_argument("--remediate", action="store_true",
+                       help="run the powershell remediation tasks after a confirmation, "
+                            "then check the affected rules again")
+    apply.add_argument("--yes", action="store_true", help="with --remediate: do not ask")
     apply.add_argument("--no-color", action="store_true", help="no colour in console output")
     apply.add_argument("-v", "--verbose", action="store_true", help="progress on stderr")
 

@@ -54,12 +54,26 @@ def cmd_apply(args: argparse.Namespace) -> int:
     opts = _options(args, save_facts=args.save_facts, from_facts=args.from_facts,
                     waivers=args.waivers, strict_waivers=args.strict_waivers,
                     history=args.history)
+    if args.remediate and not args.yes and not sys.stdin.isatty():
+        from checker.errors import InputError
+
+        raise InputError("--remediate asks for confirmation: add --yes when not interactive")
     prepared = prepare(opts)
     report, _ = run(prepared, _progress(prepared, args.verbose))
     color = sys.stdout.isatty() and not args.no_color
+    if args.remediate:
+        from checker.remediation.cli import remediate
+
+        report = remediate(prepared, report, args.yes, color)
     for name, path in specs:
         reporter = get_reporter(name)(prepared.redactor, color=color and path is None)
-        reporter.write(report, path)
+        if not (args.remediate and name == "console" and path is None):
+            reporter.write(report, path)
+    if args.remediation_out:
+        from checker.remediation.render import write_remediation
+
+        files = write_remediation(report, args.remediation_out)
+        print(f"remediation plan: {len(files)} file(s) in {args.remediation_out}", file=sys.stderr)
     return report.exit_code
 
 

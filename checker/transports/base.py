@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
+from checker.errors import CollectError
 from checker.facts.model import FactKey
 from checker.registry import Registry
 
@@ -47,6 +48,11 @@ class Transport(ABC):
     def collect(self, requests: Mapping[FactKey, Any]) -> Iterator[tuple[FactKey, Any]]:
         """Run the requests; yield (key, raw) per fact, or (key, CollectError) for a fact
         that failed on its own. Raise TransportError when the whole host is lost."""
+
+    def run_script(self, script: str) -> str:
+        """Run one remediation script (only with --remediate); return its output as text.
+        Raise CollectError when it fails. Read-only transports cannot run anything."""
+        raise CollectError(f"the {self.registry_name} connection cannot run remediation scripts")
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the connection. Must not raise."""

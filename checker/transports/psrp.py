@@ -97,6 +97,22 @@ class PsrpTransport(Transport):
             replies = [r if r.error else ps_batch.FactReply(error=stray) for r in replies]
         return replies
 
+    def run_script(self, script: str) -> str:
+        """One remediation task: its own pipeline on the open pool (only with --remediate)."""
+        from pypsrp.powershell import PowerShell, PSInvocationState
+
+        if self._pool is None:
+            raise TransportError(f"{self.target()}: not connected")
+        ps = PowerShell(self._pool)
+        ps.add_script(script)
+        with self._errors("running a remediation script"):
+            ps.begin_invoke()
+            self._wait(ps)
+        errors = [self._scrub(str(e)) for e in ps.streams.error]
+        if ps.state == PSInvocationState.FAILED or errors:
+            raise CollectError("the script failed: " + ("; ".join(errors) or "no detail"))
+        return "\n".join(self._scrub(str(o)) for o in ps.output)
+
     def _wait(self, ps: Any) -> None:
         from pypsrp.powershell import PSInvocationState
 

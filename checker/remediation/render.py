@@ -1,0 +1,137 @@
+"""Write the remediation plan: plan.md, one <host>.ps1 per host, and an Ansible playbook.
+
+Tasks come from `host_plans` (ordered by rule dependencies and each rule's task order,
+deduplicated per host). Nothing here runs anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import yaml
+
+from checker.remediation.planner import host_plans, rules_for
+from checker.results import RenderedTask, Result, RunReport
+from checker.transports.ps_quote import quote_string
+
+Plans = Mapping[str, Sequence[RenderedTask]]
+
+
+def write_remediation(report: RunReport, out_dir: str | Path) -> list[Path]:
+    """Write every file; returns their paths (none when nothing failed)."""
+    plans = host_plans(report.results)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / "plan.md"]
+    written[0].write_text(plan_markdown(plans, report), encoding="utf-8")
+    for host, tasks in plans.items():
+        path = out / f"{safe_name(host)}.ps1"
+        path.write_text(host_script(host, tasks, report), encoding="utf-8")
+        written.append(path)
+    playbook_path = out / "playbook.yml"
+    playbook_path.write_text(playbook(plans, report.results), encoding="utf-8")
+    written.append(playbook_path)
+    return written
+
+
+def safe_name(host: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", host)
+
+
+def _why(task: RenderedTask, results: Sequence[Result]) -> str:
+    return ", ".join(rules_for(task, results))
+
+
+def plan_markdown(plans: Plans, report: RunReport) -> str:
+    stamp = report.started_at.strftime("%Y-%m-%d %H:%M UTC")
+    lines = ["# Remediation plan", "", f"From `{report.inventory}`, run of {stamp}. "
+             "Do the steps of each host in order; review every script before running it.", ""]
+    if not plans:
+        return "\n".join([*lines, "Nothing to do: no rule failed.", ""])
+    for host, tasks in plans.items():
+        lines += [f"## {host}", ""]
+        for i, t in enumerate(tasks, 1):
+            lines.append(f"{i}. **{t.name}** ({t.kind}; for {_why(t, report.results)})")
+            if t.kind == "manual":
+                lines += ["", f"   {t.steps}", ""]
+            else:
+                body = "\n".join(f"   {line}" for line in (t.script or "").splitlines())
+                lines += ["", "   ```powershell", body, "   ```", ""]
+        lines.append(f"Script: `{safe_name(host)}.ps1` (supports `-WhatIf`).")
+        lines.append("")
+    return "\n".join(lines)
+
+
+_PS_HEADER = """\
+#Requires -Version 5.1
+<#
+  checker remediation for {host}
+  Generated {stamp} from {inventory}. Review before running.
+  Run in an elevated Windows PowerShell on {host}. -WhatIf shows what would run.
+  Manual steps stop the script until you type DONE.
+#>
+[CmdletBinding(SupportsShouldProcess = $true)]
+param([switch]$SkipManualConfirmation)
+$ErrorActionPreference = 'Stop'
+
+function Confirm-ManualStep([string]$Name, [string]$Steps) {{
+    Write-Host "MANUAL STEP: $Name" -ForegroundColor Yellow
+    Write-Host $Steps
+    if ($SkipManualConfirmation -or $WhatIfPreference) {{ return }}
+    $answer = Read-Host 'Type DONE when the step is finished (anything else stops here)'
+    if ($answer -ne 'DONE') {{ throw "Stopped: '$Name' was not confirmed." }}
+}}
+"""
+
+
+def host_script(host: str, tasks: Sequence[RenderedTask], report: RunReport) -> str:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
+    parts = [_PS_HEADER.format(host=host, stamp=stamp, inventory=report.inventory)]
+    for i, t in enumerate(tasks, 1):
+        parts.append(f"# Step {i} [{t.kind}] {t.name}\n# For: {_why(t, report.results)}")
+        if t.kind == "manual":
+            name, steps = quote_string(t.name), quote_string(t.steps or "")
+            parts.append(f"Confirm-ManualStep {name} {steps}\n")
+            continue
+        body = "\n".join(f"    {line}" for line in (t.script or "").splitlines())
+        parts.append(
+            f"if ($PSCmdlet.ShouldProcess({quote_string(host)}, {quote_string(t.name)})) {{\n"
+            f"{body}\n}}\n"
+        )
+    parts.append("Write-Host 'Done. Run checker again to confirm the rules pass.'\n")
+    return "\n".join(parts)
+
+
+def playbook(plans: Plans, results: Sequence[Result]) -> str:
+    plays = []
+    for host, tasks in plans.items():
+        steps = []
+        for t in tasks:
+            name = f"{t.name} ({_why(t, results)})"
+            if t.kind == "manual":
+                steps.append({"name": name, "ansible.builtin.pause": {
+                    "prompt": f"Manual step on {host}: {t.steps}\nPress Enter when done"}})
+            else:
+                steps.append({"name": name,
+                              "ansible.windows.win_powershell": {"script": t.script}})
+        plays.append({"name": f"checker remediation for {host}", "hosts": host,
+                      "gather_facts": False, "tasks": steps})
+    header = ("# Generated by checker: the remediation plan as an Ansible playbook.\n"
+              "# Run with the same inventory: ansible-playbook -i INVENTORY playbook.yml\n")
+    return header + yaml.dump(plays, Dumper=_BlockDumper, sort_keys=False, width=100,
+                              allow_unicode=True)
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Multi-line strings (scripts) as `|` blocks, so the playbook reads like the .ps1."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _str)
