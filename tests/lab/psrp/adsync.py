@@ -4,6 +4,7 @@ and types (shared/reference/domain.md section 1). State comes from a scenario fi
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from typing import Any
 
@@ -55,6 +56,16 @@ class State:
                        str(cycle.get("result", "success")), cycle.get("connectors"))
         self.rules = self._rules()
         self.faults: dict[str, Any] = dict(sc.get("faults") or {})
+        self.changes: list[str] = []
+
+    def journal(self, what: str) -> None:
+        """Record a state change; with LAB_PSRP_JOURNAL set, also append it to that file, so
+        tests can prove a default (read-only) run changed nothing."""
+        self.changes.append(what)
+        path = os.environ.get("LAB_PSRP_JOURNAL")
+        if path:
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(f"{dt.datetime.now(dt.timezone.utc).isoformat()} {what}\n")
 
     def _connector(self, c: dict[str, Any]) -> PSObj:
         is_ad = c["type"] == "AD"
@@ -185,7 +196,25 @@ def register(engine: Engine, state: State) -> State:
     cmdlet("Get-ADSyncRule", lambda inv: list(state.rules))
     cmdlet("Get-ADSyncRunProfileResult", lambda inv: _runs(state, inv))
     cmdlet("Start-ADSyncSyncCycle", lambda inv: _start_cycle(state, inv))
+    # Lab-only: stands in for the Entra Connect wizard's "Refresh directory schema" (a manual
+    # GUI step with no cmdlet), so the end-to-end tests can play the admin's part.
+    cmdlet("Invoke-LabDirectorySchemaRefresh", lambda inv: _refresh_schema(state))
     return state
+
+
+def _refresh_schema(state: State) -> list[Any]:
+    """What the wizard does: re-read the AD schema (the Exchange attributes appear, the
+    connector is modified now) and regenerate the sync rules (the Exchange ones appear)."""
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    stamp = f"now+{max(0, int((now - state.clock.now).total_seconds()))}s"  # the real now
+    for c in state.sc["connectors"]:
+        if c["type"] == "AD":
+            c.update(exchange_schema=True, modified=stamp)
+    state.sc["exchange_sync_rules"] = True
+    state.connectors = [state._connector(c) for c in state.sc["connectors"]]
+    state.rules = state._rules()
+    state.journal("Invoke-LabDirectorySchemaRefresh")
+    return [PSObj([OM + "SchedulerOperationStatus"], {"Result": "Success"}, to_string="Success")]
 
 
 def _connectors(state: State, inv: Invocation) -> list[Any]:
@@ -213,4 +242,5 @@ def _start_cycle(state: State, inv: Invocation) -> list[Any]:
                       "ParameterArgumentTransformationError", "InvalidArgument")
     state.cycle("Delta" if policy == "Unspecified" else policy,
                 dt.datetime.now(dt.timezone.utc))
+    state.journal(f"Start-ADSyncSyncCycle -PolicyType {policy}")
     return [PSObj([OM + "SchedulerOperationStatus"], {"Result": "Success"}, to_string="Success")]
