@@ -52,6 +52,9 @@ _MODULES = {
     "console": "checker.reporters.console",
     "json": "checker.reporters.json_report",
     "junit": "checker.reporters.junit",
+    "markdown": "checker.reporters.markdown",
+    "html": "checker.reporters.html",
+    "prometheus": "checker.reporters.prometheus",
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from checker import __version__
 from checker.facts.records import to_json
+from checker.history.model import DriftItem, DriftReport, RunInfo
 from checker.remediation.planner import host_plans
 from checker.reporters.base import Reporter, reporters
 from checker.results import RenderedTask, Result, RunReport
@@ -72,8 +73,54 @@ def report_json(report: RunReport) -> dict[str, Any]:
     }
 
 
+def run_info_json(info: RunInfo | None) -> dict[str, Any] | None:
+    if info is None:
+        return None
+    return {
+        "id": info.id,
+        "started_at": to_json(info.started_at),
+        "inventory": info.inventory,
+        "exit_code": info.exit_code,
+        "summary": dict(info.summary),
+    }
+
+
+def drift_item_json(item: DriftItem) -> dict[str, Any]:
+    return {
+        "change": item.change.value,
+        "worse": item.worse,
+        "rule_id": item.rule_id,
+        "host": item.host,
+        "object": item.object,
+        "severity": item.severity,
+        "before": item.before,
+        "after": item.after,
+        "message": item.message,
+    }
+
+
+def drift_json(drift: DriftReport) -> dict[str, Any]:
+    """`{"before": run | null, "after": run, "summary": {change: n, "worse", "exit_code"},
+    "items": [{"change", "worse", "rule_id", "host", "object", "severity", "before", "after",
+    "message"}]}`; a run is `{"id", "started_at", "inventory", "exit_code", "summary"}`."""
+    summary: dict[str, Any] = dict(drift.counts())
+    summary["worse"] = len(drift.worse)
+    summary["exit_code"] = drift.exit_code
+    return {
+        "checker_version": __version__,
+        "before": run_info_json(drift.before),
+        "after": run_info_json(drift.after),
+        "summary": summary,
+        "items": [drift_item_json(i) for i in drift.items],
+    }
+
+
 @reporters.register("json")
 class JsonReporter(Reporter):
     def render(self, report: RunReport) -> str:
         doc = self.redactor.scrub(report_json(report))
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+    def render_drift(self, drift: DriftReport) -> str:
+        doc = self.redactor.scrub(drift_json(drift))
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
