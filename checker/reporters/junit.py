@@ -1,11 +1,11 @@
 """JUnit XML: a testcase per rule x host (x object); `fail` is a failure, `error` an error.
 
 Azure DevOps, GitHub and Jenkins then show failed checks and broken collection apart.
-One testsuite per host. A testcase's classname is `checker.<host>` with the host's dots made
-underscores, because Jenkins splits a classname at its last dot into package and class
-(`dc01.contoso.test` would read as class `test`). Names read `RULE-ID: title [object]` and
-are stable from run to run, so CI history lines up. skipped, blocked and waived are
-`<skipped>` with the reason.
+One testsuite per run carries the totals. A testcase's classname is `checker.<host>` with the
+host's dots made underscores: Jenkins splits a classname at its last dot into package and
+class, so `dc01.contoso.test` would read as class `test`. Names read `RULE-ID: title [object]`
+and are stable from run to run, so CI history lines up. skipped, blocked and waived are
+`<skipped>` with the reason (and the waiver's justification, ticket and expiry).
 """
 
 from __future__ import annotations
@@ -107,24 +107,15 @@ class JUnitReporter(Reporter):
     def render(self, report: RunReport) -> str:
         t = _Text(self.redactor)
         counts = _counts(report.results)
+        time = f"{report.duration_s:.3f}"
         root = ET.Element("testsuites", name="checker", tests=counts["tests"],
-                          failures=counts["failures"], errors=counts["errors"],
-                          time=f"{report.duration_s:.3f}")
+                          failures=counts["failures"], errors=counts["errors"], time=time)
         stamp = as_utc(report.started_at).strftime("%Y-%m-%dT%H:%M:%S")
-        for n, host in enumerate(_hosts(report)):
-            rows = [r for r in report.results if r.host == host]
-            suite = ET.SubElement(root, "testsuite", name=t(host), id=str(n),
-                                  hostname=t(host), package="checker", timestamp=stamp,
-                                  time="0", **_counts(rows))
-            _properties(suite, report, t)
-            for r in rows:
-                _case(suite, r, t)
+        attrib = {"name": t(f"checker {report.inventory}"), **counts, "time": time,
+                  "timestamp": stamp}
+        suite = ET.SubElement(root, "testsuite", attrib)
+        _properties(suite, report, t)
+        for r in report.results:
+            _case(suite, r, t)
         ET.indent(root)
         return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
-
-
-def _hosts(report: RunReport) -> list[str]:
-    """Inventory order; hosts with no result get no suite, rows of unknown hosts keep one."""
-    with_rows = {r.host for r in report.results}
-    ordered = [h for h in report.hosts if h in with_rows]
-    return ordered + sorted(with_rows - set(ordered))
