@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import textwrap
 
+from checker.history.model import Change, DriftItem, DriftReport, RunInfo
 from checker.remediation.planner import host_plans
 from checker.reporters.base import Reporter, reporters
+from checker.reporters.view import CHANGE_ORDER, CHANGE_TITLES
 from checker.results import Result, RunReport, Status
 
 _COLORS = {
@@ -44,6 +46,29 @@ class ConsoleReporter(Reporter):
             out.append("")
         out += [*(f"warning: {w}" for w in report.warnings), self._totals(report)]
         return "\n".join(out) + "\n"
+
+    def render_drift(self, drift: DriftReport) -> str:
+        out = [f"checker drift: {_run(drift.before)} -> {_run(drift.after)}", ""]
+        for change in CHANGE_ORDER:
+            items = [i for i in drift.items if i.change is change]
+            if items:
+                out += [f"{CHANGE_TITLES[change]} ({len(items)})", *map(self._drift_row, items), ""]
+        if not drift.items:
+            out += ["No change since the previous run.", ""]
+        counts = drift.counts()
+        parts = [f"{counts[c.value]} {c.value}" for c in CHANGE_ORDER if counts[c.value]]
+        out.append(f"Drift: {', '.join(parts) or 'nothing changed'}; {len(drift.worse)} for the "
+                   f"worse. Exit code {drift.exit_code}.")
+        return "\n".join(out) + "\n"
+
+    def _drift_row(self, item: DriftItem) -> str:
+        target = f"{item.host} / {item.object}" if item.object else item.host
+        mark = "!" if item.worse else " "
+        move = f"{item.before or '-'} -> {item.after or '-'}"
+        if self.color and item.change in (Change.FIXED, Change.NEW_FAIL, Change.REGRESSED):
+            move = self.paint(Status.PASS if item.change is Change.FIXED else Status.FAIL, move)
+        why = textwrap.shorten(item.message, 70, placeholder="...")
+        return f" {mark} {item.rule_id}  {target}  [{item.severity}]  {move}  {why}".rstrip()
 
     def _header(self, report: RunReport) -> str:
         rules = len({r.rule_id for r in report.results})
@@ -91,6 +116,12 @@ class ConsoleReporter(Reporter):
         counts = report.counts()
         parts = [f"{counts[s.value]} {s.value}" for s in reversed(ORDER) if counts[s.value]]
         return f"Summary: {', '.join(parts) or 'nothing ran'}. Exit code {report.exit_code}."
+
+
+def _run(info: RunInfo | None) -> str:
+    if info is None:
+        return "(no earlier run)"
+    return f"run #{info.id} ({info.started_at:%Y-%m-%d %H:%M}, exit {info.exit_code})"
 
 
 def _wrap(text: str, first: str, rest: str) -> list[str]:

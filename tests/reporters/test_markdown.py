@@ -1,0 +1,93 @@
+"""Markdown for tickets and PR comments: the demo run, hostile values, drift."""
+
+from __future__ import annotations
+
+import re
+
+from checker.history.model import DriftReport
+from checker.reporters.markdown import MarkdownReporter, cell, code, fence, text
+from checker.results import RunReport
+from tests.reporters.conftest import HOSTILE
+
+
+def table_rows(md: str, header_start: str) -> list[list[str]]:
+    """The rows of the table whose header starts with `header_start`, split on unescaped |."""
+    lines = md.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header_start))
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]])
+    return rows
+
+
+def test_demo_summary(demo_report: RunReport) -> None:
+    md = MarkdownReporter().render(demo_report)
+    assert md.startswith("## ❌ checker: FAILED (exit code 1)\n")
+    counts = table_rows(md, "| fail | error |")
+    s = demo_report.counts()
+    assert counts == [[str(s[k]) for k in ("fail", "error", "blocked", "waived", "skipped", "pass")]]
+    problems = table_rows(md, "| Status | Severity | Rule")
+    assert [r[0] for r in problems][:2] == ["**fail**", "**fail**"]  # fails come first
+    assert problems[0][:4] == ["**fail**", "critical", "`AADC-CONNECTOR-SCHEMA-EXCHANGE`", "`aadc01.contoso.test`"]
+    assert {r[0] for r in problems} == {"**fail**", "**error**", "**blocked**"}
+    # The ordered plan: the manual wizard step, then the full sync in a powershell fence.
+    plan = md[md.index("### Remediation plan"):]
+    assert plan.index("Refresh the directory schema") < plan.index("```powershell")
+    assert "```powershell\nImport-Module ADSync\nStart-ADSyncSyncCycle -PolicyType Initial\n```" in plan
+    assert "for `AADC-CONNECTOR-SCHEMA-EXCHANGE`, `AADC-CONNECTOR-SCHEMA-REFRESHED`" in plan
+    assert "**AADC-CONNECTOR-SCHEMA-EXCHANGE** on `aadc01.contoso.test`: 1 of 1 objects failed" in md
+
+
+def test_hostile_values_stay_inside_their_cells(hostile_report: RunReport) -> None:
+    md = MarkdownReporter().render(hostile_report)
+    problems = table_rows(md, "| Status | Severity | Rule")
+    assert all(len(r) == 5 for r in problems)
+    msg = problems[0][4]
+    assert "\\|" in msg and "<br>" in msg and "\\<img" in msg and "\\[link\\]" in msg
+    prose = re.sub(r"``.*?``|`[^`]*`", "", md)  # code spans show markup literally
+    assert "<img" not in prose.replace("\\<img", "")  # no raw HTML anywhere else
+    waived = table_rows(md, "| Rule | Host | Status | Justification")
+    assert waived == [["`R-THREE`", "`dc01`", "waived (fail)", "accepted \\| " + cell(HOSTILE)[0:],
+                       "CISO", "CHG-1234", "2027-01-31"]]
+    assert "### Warnings\n\n- waiver 3 matches nothing" in md
+
+
+def test_offenders_are_capped(hostile_report: RunReport) -> None:
+    md = MarkdownReporter().render(hostile_report)
+    block = md[md.index("### Objects"):md.index("### Remediation plan")]
+    assert block.count("\n- ``user") == 10  # the object names hold a backtick: double fence
+    assert "- … and 16 more (see the JSON report)" in block  # 25 failed + 1 error - 10 shown
+
+
+def test_powershell_with_backticks_gets_a_longer_fence(hostile_report: RunReport) -> None:
+    md = MarkdownReporter().render(hostile_report)
+    assert "````powershell\nSet-ADUser -Identity 'a`b'" in md
+    assert md.count("````") == 2
+
+
+def test_escape_helpers() -> None:
+    assert cell("a|b\nc") == "a\\|b<br>c"
+    assert text("# not a heading") == "\\# not a heading"
+    assert code("a`b") == "``a`b``" and code("x|y") == "`x\\|y`"
+    assert fence("```\n", "powershell") == "````powershell\n```\n````"
+    assert text(HOSTILE).count("\n") == 0
+
+
+def test_drift(drift_report: DriftReport) -> None:
+    md = MarkdownReporter().render_drift(drift_report)
+    assert md.startswith("## ❌ checker drift: 3 changes for the worse (exit code 1)")
+    assert "before: run #11" in md and "after: run #12" in md
+    headings = re.findall(r"^### (.+) \(\d+\)$", md, re.M)
+    assert headings == ["New failures", "Regressed", "Became unreachable", "Still failing", "Fixed"]
+    new = table_rows(md, "| Rule | Host | Severity")
+    assert new[0][:4] == ["`R-NEW`", "`aadc01` · `contoso.test`", "critical", "— → fail"]
+    assert len(new[0]) == 5  # the hostile message did not add columns
+
+
+def test_drift_with_nothing_changed(drift_report: DriftReport) -> None:
+    empty = DriftReport(before=None, after=drift_report.after, items=())
+    md = MarkdownReporter().render_drift(empty)
+    assert "✅" in md and "No change since the previous run." in md
+    assert "before: none (first stored run)" in md
