@@ -26,6 +26,7 @@ from checker.history.model import DriftReport
 from checker.reporters.base import Reporter, reporters
 from checker.reporters.view import (
     CHANGE_ORDER,
+    CHANGE_TITLES,
     STATUS_ORDER,
     drift_view,
     run_view,
@@ -48,6 +49,10 @@ def pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def compact(value: Any) -> str:
     if value is None:
         return ""
@@ -68,7 +73,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(when=when, seconds=seconds, pretty=pretty, compact=compact)
+    env.filters.update(when=when, seconds=seconds, pretty=pretty, compact=compact, plural=plural)
     return env
 
 
@@ -94,10 +99,10 @@ def run_reason(report: RunReport) -> str:
     failures = len(report.qualifying_failures())
     errors = report.counts()[Status.ERROR.value]
     if failures:
-        return (f"{failures} failing result(s) at or above severity {report.fail_on.value}"
-                + (f", and {errors} that could not be decided" if errors else ""))
+        return (f"{plural(failures, 'failing result')} at or above severity "
+                f"{report.fail_on.value}" + (f", and {errors} not decided" if errors else ""))
     if errors:
-        return f"{errors} result(s) could not be decided (unreachable, access, or collection)"
+        return f"{plural(errors, 'result')} not decided (unreachable host, access or collection)"
     return "Every selected rule passed, was waived, or did not apply."
 
 
@@ -105,16 +110,16 @@ def run_reason(report: RunReport) -> str:
 class HtmlReporter(Reporter):
     def render(self, report: RunReport) -> str:
         doc = run_view(report, self.redactor)
-        counts = [(s, doc["summary"][s]) for s in STATUS_ORDER]
+        counts = [(s, s, doc["summary"][s]) for s in STATUS_ORDER]
         return page("run.html.j2", doc, status_counts=counts, reason=run_reason(report),
                     filename="checker-report.json")
 
     def render_drift(self, drift: DriftReport) -> str:
         doc = drift_view(drift, self.redactor)
-        counts = [(c.value, doc["summary"][c.value]) for c in CHANGE_ORDER]
+        counts = [(c.value, CHANGE_TITLES[c], doc["summary"][c.value]) for c in CHANGE_ORDER]
         worse = doc["summary"]["worse"]
         since = f"run #{drift.before.id}" if drift.before else "the first stored run"
-        reason = (f"{worse} change(s) for the worse since {since}" if worse
+        reason = (f"{plural(worse, 'change')} for the worse since {since}" if worse
                   else f"Nothing got worse since {since}.")
         return page("drift.html.j2", doc, change_counts=counts, reason=reason,
                     filename="checker-drift.json")
