@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     _selection(apply)
     _gathering(apply)
     apply.add_argument("--report", action="append", default=[], metavar="FORMAT[:PATH]",
-                       help="console, json or junit; repeatable (default: console to stdout)")
+                       help="console, json, junit, markdown, html or prometheus; repeatable "
+                            "(default: console to stdout)")
     apply.add_argument("--save-facts", metavar="F.json", help="also save the gathered facts")
     apply.add_argument("--from-facts", metavar="F.json", help="replay saved facts, contact nothing")
     apply.add_argument("--fail-on", choices=SEVERITIES, default=None,
