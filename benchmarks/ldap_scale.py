@@ -28,16 +28,17 @@ from tests.lab import samba
 
 CACHE = Path(os.environ.get("CHECKER_BENCH_CACHE", "/var/tmp/checker-bench"))
 BATCH = 10_000
+DATA_VERSION = 2  # bump when user_ldif changes: the cache key
 OUS = 100
 
 
 def user_ldif(start: int, count: int) -> Iterator[str]:
-    """Mail users; every 50th lacks mailNickname, every 10th is a remote mailbox."""
+    """Mail users; every 10th is a remote mailbox; 1 in 50 Mail Users lacks mailNickname."""
     for i in range(start, start + count):
         u = f"u{i:06d}"
         ou = f"OU=B{(i // 1000) % OUS:03d},OU=Bulk,{samba.DOMAIN_DN}"
         rtd = "2147483648" if i % 10 == 0 else "128"
-        nick = "" if i % 50 == 0 else f"mailNickname: {u}\n"
+        nick = "" if i % 50 == 7 else f"mailNickname: {u}\n"
         yield (f"dn: CN={u},{ou}\nobjectClass: user\nsAMAccountName: {u}\n"
                f"userPrincipalName: {u}@lab.example.com\nmail: {u}@contoso.com\n{nick}"
                f"targetAddress: SMTP:{u}@contoso.mail.onmicrosoft.com\n"
@@ -61,7 +62,7 @@ def ldbadd(dc: samba.SambaDC, path: Path) -> None:
 
 def build(n: int) -> Path:
     """The cached tarball of a stopped DC holding N users (built when missing)."""
-    tarball = CACHE / f"dc-{n}.tar"
+    tarball = CACHE / f"dc-{n}-v{DATA_VERSION}.tar"
     if tarball.exists():
         return tarball
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -104,6 +105,7 @@ def time_ldapsearch(dc: samba.SambaDC, out: Path) -> tuple[float, int]:
 
     pw = dc.root / "pw"
     pw.write_text(samba.PASSWORD)
+    pw.chmod(0o600)
     cmd = ["ldapsearch", "-x", "-H", dc.url, "-D", samba.ADMIN, "-y", str(pw), "-b",
            samba.DOMAIN_DN, "-E", "pr=1000/noprompt", RECIPIENT_FILTER, *RECIPIENT_ATTRS]
     t0 = time.monotonic()

@@ -37,8 +37,9 @@ EXCHANGE_ATTRIBUTES = ("msExchRecipientTypeDetails", "msExchRecipientDisplayType
                        "msExchRemoteRecipientType", "msExchVersion", "mailNickname",
                        "targetAddress")
 SCHEMA_CANARY = "proxyAddresses"  # in every AD schema: not finding it means "cannot read"
+# objectClass, not objectCategory: on Samba objectCategory matching costs ~30% of the search.
 RECIPIENT_FILTER = (
-    "(&(|(&(objectCategory=person)(objectClass=user))(objectClass=contact)(objectClass=group))"
+    "(&(|(objectClass=user)(objectClass=contact)(objectClass=group))(!(objectClass=computer))"
     "(|(mail=*)(proxyAddresses=*)(mailNickname=*)(targetAddress=*)"
     "(msExchRecipientTypeDetails=*)))"
 )

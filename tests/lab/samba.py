@@ -260,6 +260,7 @@ class SambaDC:
         with tempfile.TemporaryDirectory() as tmp:
             pw, src = Path(tmp) / "pw", Path(tmp) / "in.ldif"
             pw.write_text(PASSWORD)  # -y file: the secret never goes on a command line
+            pw.chmod(0o600)
             src.write_text(ldif)
             _run(["ldapmodify", "-x", "-H", self.url, "-D", ADMIN, "-y", str(pw), "-f", str(src)])
 
