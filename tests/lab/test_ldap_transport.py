@@ -193,3 +193,16 @@ def test_dc_killed_mid_search_via_cli(scratch_dc: Dc, tmp_path: Path,
     errors = {r["rule_id"] for r in doc["results"] if r["status"] == "error"}
     assert "HYG-UPN-FORMAT" in errors and "EXCH-MAILUSER-NICKNAME" in errors
     assert not {r["rule_id"] for r in doc["results"] if r["status"] == "fail"}
+
+
+def test_parallel_partitions_return_the_same_objects(lab_dc: Dc) -> None:
+    """checker_ldap_parallel splits a subtree search into disjoint uSNChanged ranges."""
+    dc = lab_dc("healthy")
+    one, many = bound(dc), bound(dc, checker_ldap_parallel=3, checker_ldap_page_size=4)
+    try:
+        serial = sorted(r.dn for r in recipients(one, {}))
+        split = [r.dn for r in recipients(many, {})]
+        assert sorted(split) == serial and len(set(split)) == len(split) == 34
+    finally:
+        one.close()
+        many.close()
