@@ -11,7 +11,7 @@ from checker.errors import ExpressionError
 from checker.evaluate.checks import Verdict, run_checks
 from checker.evaluate.context import FactStore, resolve_facts
 from checker.evaluate.expressions import evaluate as evaluate_expr
-from checker.evaluate.expressions import render
+from checker.evaluate.expressions import render, render_script
 from checker.facts.records import to_json
 from checker.inventory.model import Host, Inventory
 from checker.results import Offender, RenderedTask, Result, Status
@@ -214,7 +214,7 @@ def _tasks(
                     kind=task.kind,
                     rule_id=rule.id,
                     host=host,
-                    script=str(render(task.script, ctx)) if task.script else None,
+                    script=render_script(task.script, ctx) if task.script else None,
                     steps=str(render(task.steps, ctx)) if task.steps else None,
                 )
             except ExpressionError as e:

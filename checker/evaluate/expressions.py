@@ -54,6 +54,35 @@ def _environment() -> ImmutableSandboxedEnvironment:
 ENV = _environment()
 
 
+def _powershell_literal(value: Any) -> Any:
+    """Every `{{ value }}` in a remediation script becomes a PowerShell literal (a quoted
+    string, a number, $true/$false/$null), so data from a directory can never become code."""
+    from checker.transports.ps_quote import literal
+
+    if isinstance(value, jinja2.runtime.Undefined):
+        return value
+    try:
+        return literal(value)
+    except TypeError:
+        return literal(str(value))
+
+
+SCRIPT_ENV = _environment()
+SCRIPT_ENV.finalize = _powershell_literal
+
+
+def render_script(template: str, context: Mapping[str, Any]) -> str:
+    """Render a `script:`; interpolated values are quoted for PowerShell by type."""
+    if "{{" not in template and "{%" not in template:
+        return template
+    try:
+        return SCRIPT_ENV.from_string(template).render(**context)
+    except jinja2.TemplateSyntaxError as e:
+        raise ExpressionError(f"syntax error in script: {e.message}") from None
+    except Exception as e:
+        raise _wrap(e, template) from None
+
+
 @functools.lru_cache(maxsize=4096)
 def _compiled_expression(source: str) -> Any:
     return ENV.compile_expression(source, undefined_to_none=False)

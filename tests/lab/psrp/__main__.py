@@ -22,6 +22,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     serve.add_argument("--auth", choices=["basic", "negotiate"], default="negotiate")
     serve.add_argument("--user", default="LAB\\svc")
     serve.add_argument("--password", default="pw")
+    serve.add_argument("--password-file", help="read the password from this file instead")
     serve.add_argument("--anchor", type=dt.datetime.fromisoformat, default=None,
                        help="Exchange schema extension time (ISO 8601; default now - 30 days)")
     serve.add_argument("--latency-ms", type=float, default=0.0)
@@ -35,8 +36,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
     anchor = args.anchor.replace(tzinfo=args.anchor.tzinfo or dt.timezone.utc) \
         if args.anchor else None
+    password = args.password
+    if args.password_file:
+        with open(args.password_file, encoding="utf-8") as f:
+            password = f.read().strip()
     srv = make_server(args.scenario, anchor=anchor, port=args.port, username=args.user,
-                      password=args.password, auth=args.auth, latency=args.latency_ms / 1000)
+                      password=password, auth=args.auth, latency=args.latency_ms / 1000)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=srv.httpd.shutdown).start())
     print(f"LISTENING {srv.port}", flush=True)
     try:
