@@ -106,12 +106,25 @@ def collect(prepared: Prepared, progress: Progress | None = None) -> FactStore:
     return gather(prepared.plan, opts.forks, opts.timeout, prepared.redactor, progress)
 
 
+def evaluation_time(prepared: Prepared, facts: FactStore, started: dt.datetime) -> dt.datetime:
+    """The `now` rules see. A replay (--from-facts, or every host a snapshot) is judged as of
+    when its facts were gathered, so "the last cycle is recent" means the same next month."""
+    replay = prepared.options.from_facts or all(
+        hp.transport == "snapshot" for hp in prepared.plan.hosts if hp.facts)
+    stamps = [f.provenance.started_at for host in facts.values() for f in host.values()
+              if f.provenance is not None]
+    if not replay or not stamps:
+        return started
+    return max(stamps)
+
+
 def run(prepared: Prepared, progress: Progress | None = None) -> tuple[RunReport, FactStore]:
     started = dt.datetime.now(dt.timezone.utc)
     facts = collect(prepared, progress)
     if prepared.options.save_facts:
         snapshot.save(facts, prepared.options.save_facts, prepared.redactor)
-    scope = Scope(prepared.inventory, prepared.under_test, started)
+    now = evaluation_time(prepared, facts, started)
+    scope = Scope(prepared.inventory, prepared.under_test, now)
     waive = Waivers(prepared.waivers, prepared.inventory, started.date())
     rows = evaluate(prepared.ruleset, scope, facts, waive)
     warnings, waiver_rows = waive.report(prepared.options.strict_waivers)

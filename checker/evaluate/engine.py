@@ -142,7 +142,7 @@ def _per_object(rule: Rule, ctx: dict[str, Any], now: dt.datetime, base: _Row) -
             offenders.append(Offender(name, f"cannot evaluate: {e}", error=True))
             continue
         if not verdict.passed:
-            failed_ctx.append(octx)
+            failed_ctx.append((name, octx))
             failed_names.append(name)
             if len(offenders) < rule.max_offenders:
                 offenders.append(Offender(name, verdict.message, verdict.actual))
@@ -156,7 +156,10 @@ def _per_object(rule: Rule, ctx: dict[str, Any], now: dt.datetime, base: _Row) -
     }
     summary = f"{failed} of {total} objects failed ({pct}%)"
     if over_threshold(rule, failed, pct):
-        tasks, notes = _tasks(rule, base.host, failed_ctx)
+        # per-object tasks in object-name order: the plan reads the same whatever order
+        # the directory returned the objects in
+        ordered = [c for _, c in sorted(failed_ctx, key=lambda pair: pair[0])]
+        tasks, notes = _tasks(rule, base.host, ordered)
         first = offenders[0] if offenders else None
         detail = f"; first: {first.object}: {first.message}" if first else ""
         return base.make(Status.FAIL, summary + detail, _threshold(rule), failed, tasks, notes)

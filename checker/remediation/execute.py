@@ -48,7 +48,14 @@ def execute(prepared: Prepared, plans: dict[str, list[RenderedTask]]) -> list[Ta
     hosts = prepared.inventory.hosts
     for host, tasks in plans.items():
         h = hosts[host]
-        transport = get_transport(h.connection)(host, h.vars, prepared.options.timeout)
+        cls = get_transport(h.connection)
+        if not cls.runs_scripts:
+            note = (f"the {h.connection} connection cannot run PowerShell: run it from "
+                    "plan.md or the host's .ps1 (--remediation-out)")
+            runs += [TaskRun(t, "pending", note if t.kind == "powershell" else "")
+                     for t in tasks]
+            continue
+        transport = cls(host, h.vars, prepared.options.timeout)
         try:
             transport.open()
         except CheckerError as e:

@@ -24,6 +24,7 @@ class Transport(ABC):
     # True when `collect` yields stored facts in their JSON form (snapshot replay) rather
     # than raw replies for `Collector.process`.
     replays: ClassVar[bool] = False
+    runs_scripts: ClassVar[bool] = False  # can run remediation scripts (--remediate)
     secret_vars: ClassVar[tuple[str, ...]] = ("ansible_password",)
 
     def __init__(self, host: str, hostvars: Mapping[str, Any], timeout: float) -> None:

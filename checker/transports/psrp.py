@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 @transports.register("psrp")
 class PsrpTransport(Transport):
     secret_vars = ("ansible_password",)
+    runs_scripts = True
 
     def __init__(self, host: str, hostvars: Mapping[str, Any], timeout: float) -> None:
         super().__init__(host, hostvars, timeout)

@@ -116,7 +116,7 @@ class State:
             for i, (name, direction, kind) in enumerate(wanted)]
 
     def cycle(self, policy: str, end: dt.datetime, result: str = "success",
-              only: list[str] | None = None) -> None:
+              only: list[str] | None = None, started: dt.datetime | None = None) -> None:
         """One sync cycle on every connector: imports, syncs, exports (not when staging)."""
         kind = "Full" if policy == "Initial" else "Delta"
         steps = [f"{kind} Import", f"{kind} Synchronization"]
@@ -126,6 +126,8 @@ class State:
                 if only is None or c.get("Name")[1] in only]
         for i, (connector, profile) in enumerate(runs):
             finish = end - dt.timedelta(minutes=len(runs) - 1 - i)
+            if started is not None:  # a cycle started now: its runs finish one after another
+                finish = started + dt.timedelta(seconds=i + 1)
             self.run_number += 1
             self.runs.insert(0, PSObj([OM + "RunHistory"], {
                 "RunHistoryId": uuid.uuid4(), "ConnectorId": connector.get("Identifier")[1],
@@ -240,7 +242,7 @@ def _start_cycle(state: State, inv: Invocation) -> list[Any]:
     if policy not in POLICY:
         raise PSError(f"Cannot bind parameter 'PolicyType'. Cannot convert value \"{policy}\".",
                       "ParameterArgumentTransformationError", "InvalidArgument")
-    state.cycle("Delta" if policy == "Unspecified" else policy,
-                dt.datetime.now(dt.timezone.utc))
+    now = dt.datetime.now(dt.timezone.utc)
+    state.cycle("Delta" if policy == "Unspecified" else policy, now, started=now)
     state.journal(f"Start-ADSyncSyncCycle -PolicyType {policy}")
     return [PSObj([OM + "SchedulerOperationStatus"], {"Result": "Success"}, to_string="Success")]

@@ -1,0 +1,285 @@
+"""The whole estate in one lab: a Samba AD DC and the WSMan/PSRP endpoint, one scenario.
+
+    python -m tests.lab up --scenario connector-schema-stale --dir /tmp/lab
+    checker apply /tmp/lab/inventory.yml
+    python -m tests.lab down --dir /tmp/lab
+
+The Exchange schema extension is backdated (offline, with the relax control) to the lab's
+anchor, months before now, and the Connect server's times are written relative to that
+same anchor: the estate has a believable history, and nothing lies in the future.
+Throwaway credentials live under DIR/credentials; the inventory reads them with
+`lookup('file', ...)`, so they are never on a command line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.lab import samba
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = Path(__file__).parent / "scenarios" / "estate"
+PSRP_USER = "LAB\\svc-aadc"
+DC_NAME = "dc01.lab.example.com"
+AADC_NAME = "aadc01.lab.example.com"
+ANCHOR_AGE = dt.timedelta(days=120)
+
+
+def names() -> list[str]:
+    return sorted(p.stem for p in SCENARIOS.glob("*.yml"))
+
+
+def load(name: str) -> dict[str, Any]:
+    path = SCENARIOS / f"{name}.yml"
+    if not path.is_file():
+        raise samba.LabError(f"no estate scenario {name!r} (known: {', '.join(names())})")
+    data = yaml.safe_load(path.read_text())
+    for key in ("ad", "aadconnect", "expected_failures", "expected_tasks"):
+        if key not in data:
+            raise samba.LabError(f"estate scenario {name}: {key} is required")
+    return dict(data)
+
+
+def free_ip() -> str:
+    """A loopback address with nothing on the fixed LDAP port (Samba cannot change it).
+    Estates take 127.0.0.100 and up; the LDAP lab fixtures use the addresses below."""
+    for n in range(100, 250):
+        ip = f"127.0.0.{n}"
+        with socket.socket() as s:
+            s.settimeout(0.2)
+            if s.connect_ex((ip, 389)) != 0:
+                return ip
+    raise samba.LabError("no free loopback address for another DC")
+
+
+def backdate(dc: samba.SambaDC, when: dt.datetime) -> None:
+    """Set whenCreated/whenChanged of the Exchange schema objects and Exchange containers
+    (offline, samba stopped, relax control): the forest was extended at `when`."""
+    stamp = when.strftime("%Y%m%d%H%M%S.0Z")
+    dns = [f"CN={cn},{samba.SCHEMA_NC}" for cn in _exchange_schema_cns(dc)]
+    dns += _exchange_objects(dc)
+    ldif = "\n".join(
+        f"dn: {dn}\nchangetype: modify\nreplace: whenCreated\nwhenCreated: {stamp}\n-\n"
+        f"replace: whenChanged\nwhenChanged: {stamp}\n-\n" for dn in dns)
+    if not ldif:
+        return
+    path = dc.root / "backdate.ldif"
+    path.write_text(ldif)
+    conf = str(dc.dc / "etc" / "smb.conf")
+    sam = str(dc.dc / "private" / "sam.ldb")
+    subprocess.run(["ldbmodify", "--configfile", conf, "--controls=relax:0", "-H", sam,
+                    str(path)], check=True, capture_output=True, timeout=120)
+
+
+def _ldbsearch(dc: samba.SambaDC, base: str, expr: str) -> list[str]:
+    conf = str(dc.dc / "etc" / "smb.conf")
+    sam = str(dc.dc / "private" / "sam.ldb")
+    out = subprocess.run(["ldbsearch", "--configfile", conf, "-H", sam, "-b", base, expr, "dn"],
+                         check=True, capture_output=True, text=True, timeout=120).stdout
+    return [line[4:] for line in out.splitlines() if line.startswith("dn: ")]
+
+
+def _exchange_schema_cns(dc: samba.SambaDC) -> list[str]:
+    dns = _ldbsearch(dc, samba.SCHEMA_NC, "(cn=ms-Exch-*)")
+    dns += _ldbsearch(dc, samba.SCHEMA_NC, "(|(lDAPDisplayName=mailNickname)"
+                                          "(lDAPDisplayName=targetAddress))")
+    return sorted({dn.split(",", 1)[0][3:] for dn in dns})
+
+
+def _exchange_objects(dc: samba.SambaDC) -> list[str]:
+    config = _ldbsearch(dc, samba.CONFIG_NC, "(cn=Microsoft Exchange*)")
+    domain = _ldbsearch(dc, samba.DOMAIN_DN, "(cn=Microsoft Exchange System Objects)")
+    return config + domain
+
+
+@dataclass(frozen=True)
+class Lab:
+    dir: Path
+
+    @property
+    def state_file(self) -> Path:
+        return self.dir / "lab.json"
+
+    def state(self) -> dict[str, Any]:
+        return dict(json.loads(self.state_file.read_text()))
+
+    @property
+    def inventory(self) -> Path:
+        return self.dir / "inventory.yml"
+
+
+def templates(cache: Path) -> tuple[samba.Templates, dt.datetime]:
+    """Stopped template DCs (built once per cache folder) and their backdated anchor."""
+    marker = cache / "anchor.txt"
+    if marker.is_file():
+        ip = (cache / "ip.txt").read_text().strip()
+        t = samba.Templates(samba.SambaDC(cache / "plain", ip),
+                            samba.SambaDC(cache / "exchange", ip))
+        return t, dt.datetime.fromisoformat(marker.read_text().strip())
+    anchor = (dt.datetime.now(dt.timezone.utc) - ANCHOR_AGE).replace(microsecond=0)
+    ip = free_ip()
+    t = samba.build_templates(cache, ip)
+    backdate(t.exchange, anchor)
+    (cache / "ip.txt").write_text(ip)
+    marker.write_text(anchor.isoformat())
+    return t, anchor
+
+
+def start_ad(t: samba.Templates, name: str, root: Path, ip: str, anchor: dt.datetime
+             ) -> samba.SambaDC:
+    scenario = samba.load_scenario(name)
+    custom = scenario.get("exchange")
+    extended = scenario.get("exchange_schema", True) and not custom
+    dc = (t.exchange if extended else t.plain).copy_to(root, ip)
+    if isinstance(custom, dict):
+        dc.start()
+        values = {k: str(v) for k, v in custom.items() if k.isupper()}
+        dc.extend_schema(values, objects=not custom.get("skip_objects"))
+        dc.stop()
+        backdate(dc, anchor)
+    ldif = samba.scenario_ldif(scenario)
+    if ldif:
+        dc.ldbmodify(ldif)
+    dc.start()
+    return dc
+
+
+def start_psrp(lab: Lab, scenario: str, password: str, anchor: dt.datetime) -> tuple[int, int]:
+    out = (lab.dir / "psrp.out").open("w")
+    env = {**os.environ, "PYTHONPATH": str(ROOT),
+           "LAB_PSRP_JOURNAL": str(lab.dir / "psrp-journal.log")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.lab.psrp", "serve", "--scenario", scenario, "--port", "0",
+         "--auth", "negotiate", "--user", PSRP_USER, "--password-file",
+         str(lab.dir / "credentials" / "psrp.password"), "--anchor", anchor.isoformat()],
+        stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        text = (lab.dir / "psrp.out").read_text()
+        if "LISTENING " in text:
+            return proc.pid, int(text.split("LISTENING ", 1)[1].split()[0])
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise samba.LabError(f"the PSRP endpoint did not start: {(lab.dir / 'psrp.out').read_text()}")
+
+
+def up(name: str, folder: Path, cache: Path | None = None) -> Lab:
+    spec = load(name)
+    lab = Lab(folder.resolve())
+    if lab.state_file.exists():
+        raise samba.LabError(f"a lab is already up in {lab.dir}: python -m tests.lab down first")
+    lab.dir.mkdir(parents=True, exist_ok=True)
+    creds = lab.dir / "credentials"
+    creds.mkdir(mode=0o700, exist_ok=True)
+    (creds / "ad.password").write_text(samba.PASSWORD)
+    (creds / "psrp.password").write_text(secrets.token_urlsafe(18) + "!9a")
+    for f in creds.iterdir():
+        f.chmod(0o600)
+    t, anchor = templates(cache or lab.dir / "templates")
+    ip = free_ip()
+    # Samba's sockets live under the DC folder and Unix socket paths are short (108 bytes):
+    # keep the DC in a short folder of its own, whatever DIR is.
+    dc_root = Path(tempfile.mkdtemp(prefix="checker-lab-"))
+    dc = start_ad(t, spec["ad"], dc_root, ip, anchor)
+    try:
+        pid, port = start_psrp(lab, spec["aadconnect"], (creds / "psrp.password").read_text(),
+                               anchor)
+    except BaseException:
+        dc.stop()
+        raise
+    state = {"scenario": name, "anchor": anchor.isoformat(), "dc": {"ip": ip, "root": str(dc.root)},
+             "psrp": {"pid": pid, "port": port}, "expected_failures": spec["expected_failures"],
+             "expected_tasks": spec["expected_tasks"]}
+    lab.state_file.write_text(json.dumps(state, indent=1))
+    lab.inventory.write_text(inventory(lab, dc, port))
+    return lab
+
+
+def inventory(lab: Lab, dc: samba.SambaDC, port: int) -> str:
+    creds = lab.dir / "credentials"
+    doc = {"all": {"children": {
+        "domain_controllers": {"hosts": {DC_NAME: {
+            "ansible_connection": "ldap",
+            "ansible_host": dc.ip,
+            "checker_ldap_url": f"ldaps://{dc.ip}",
+            "checker_ldap_ca_file": str(dc.ca_file),
+            "ansible_user": samba.ADMIN,
+            "ansible_password": f"{{{{ lookup('file', '{creds / 'ad.password'}') }}}}"}}},
+        "aadconnect": {"hosts": {AADC_NAME: {
+            "ansible_connection": "psrp",
+            "ansible_host": "127.0.0.1",
+            "ansible_port": port,
+            "ansible_psrp_protocol": "http",
+            "ansible_psrp_auth": "ntlm",
+            "ansible_user": PSRP_USER,
+            "ansible_password": f"{{{{ lookup('file', '{creds / 'psrp.password'}') }}}}"}}}}}}
+    head = f"# The lab estate for scenario {lab.state()['scenario']}: python -m tests.lab up\n"
+    return head + yaml.safe_dump(doc, sort_keys=False)
+
+
+def down(folder: Path) -> None:
+    lab = Lab(folder.resolve())
+    if not lab.state_file.is_file():
+        return
+    state = lab.state()
+    pid = int(state["psrp"]["pid"])
+    try:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.05)
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    dc_root = Path(state["dc"]["root"])
+    samba.SambaDC(dc_root, state["dc"]["ip"]).stop()
+    shutil.rmtree(dc_root, ignore_errors=True)
+    lab.state_file.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with contextlib.suppress(ChildProcessError):  # reap it if it is our own child
+        os.waitpid(pid, os.WNOHANG)
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def refresh_schema(folder: Path) -> str:
+    """Play the admin's manual step: the wizard's "Refresh directory schema"."""
+    from pypsrp.powershell import PowerShell, RunspacePool
+    from pypsrp.wsman import WSMan
+
+    lab = Lab(folder.resolve())
+    port = int(lab.state()["psrp"]["port"])
+    password = (lab.dir / "credentials" / "psrp.password").read_text()
+    wsman = WSMan("127.0.0.1", port=port, ssl=False, auth="ntlm", username=PSRP_USER,
+                  password=password, cert_validation=False)
+    with RunspacePool(wsman) as pool:
+        ps = PowerShell(pool)
+        ps.add_script("Invoke-LabDirectorySchemaRefresh")
+        out = ps.invoke()
+        if ps.had_errors or ps.streams.error:
+            raise samba.LabError(f"refresh failed: {ps.streams.error}")
+    return " ".join(str(o) for o in out)

@@ -1,0 +1,160 @@
+"""The whole estate (Samba DC + WSMan/PSRP endpoint) per scenario, through `checker apply`:
+exactly the expected failing rules and remediation tasks; the incident's plan; opt-in
+remediation turning it green; and a default run that changes nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import ldap3
+import pytest
+
+from tests.lab import estate, samba
+
+pytestmark = pytest.mark.lab
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def estate_templates() -> Iterator[Path]:
+    samba.require_tools()
+    cache = Path(tempfile.mkdtemp(prefix="checker-tpl-"))  # short: Samba's socket paths
+    estate.templates(cache)
+    yield cache
+    shutil.rmtree(cache, ignore_errors=True)
+
+
+@pytest.fixture
+def lab(estate_templates: Path, tmp_path: Path) -> Iterator[Any]:
+    started: list[Path] = []
+
+    def up(name: str) -> estate.Lab:
+        folder = tmp_path / name
+        started.append(folder)
+        return estate.up(name, folder, estate_templates)
+
+    yield up
+    for folder in started:
+        estate.down(folder)
+
+
+def checker(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "checker", *args], cwd=REPO, input=stdin,
+                          capture_output=True, text=True, timeout=300)
+
+
+def apply(lab: estate.Lab, *args: str) -> tuple[int, dict[str, Any], str]:
+    out = lab.dir / "report.json"
+    proc = checker("apply", str(lab.inventory), "--report", f"json:{out}", *args)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc.returncode, json.loads(out.read_text()), proc.stdout
+
+
+def statuses(doc: dict[str, Any], status: str) -> list[str]:
+    return sorted({r["rule_id"] for r in doc["results"] if r["status"] == status})
+
+
+@pytest.mark.parametrize("name", estate.names())
+def test_scenario_gives_exactly_its_failures_and_tasks(lab: Any, name: str) -> None:
+    spec = estate.load(name)
+    env = lab(name)
+    code, doc, _ = apply(env)
+    assert statuses(doc, "fail") == sorted(spec["expected_failures"])
+    assert statuses(doc, "error") == []
+    tasks = {h: [t["name"] for t in ts] for h, ts in doc["remediation_plan"].items()}
+    assert tasks == (spec["expected_tasks"] or {})
+    assert set(spec.get("expected_blocked", [])) <= set(statuses(doc, "blocked"))
+    assert code == (1 if spec["expected_failures"] else 0)
+    if name == "healthy":
+        assert doc["summary"]["fail"] == 0 and doc["summary"]["error"] == 0
+
+
+def test_incident_plan_refresh_then_full_sync(lab: Any) -> None:
+    env = lab("connector-schema-stale")
+    out = env.dir / "plan"
+    code, _, _ = apply(env, "--remediation-out", str(out))
+    assert code == 1
+    md = (out / "plan.md").read_text()
+    assert md.index("Refresh the directory schema") < md.index(
+        "Start-ADSyncSyncCycle -PolicyType Initial")
+    assert "DirectorySyncClientCmd" not in md
+    assert (out / "aadc01.lab.example.com.ps1").is_file() and (out / "playbook.yml").is_file()
+
+
+def test_incident_plan_on_a_legacy_build(lab: Any) -> None:
+    env = lab("connector-schema-stale-legacy")
+    out = env.dir / "plan"
+    apply(env, "--remediation-out", str(out))
+    md = (out / "plan.md").read_text()
+    assert "DirectorySyncClientCmd.exe\" Initial" in md
+    assert "Start-ADSyncSyncCycle" not in md
+    assert md.index("Refresh the directory schema") < md.index("DirectorySyncClientCmd.exe")
+
+
+def test_remediate_turns_the_incident_green(lab: Any) -> None:
+    env = lab("connector-schema-stale")
+    estate.refresh_schema(env.dir)  # the admin's manual wizard step
+    code, before, _ = apply(env)
+    assert statuses(before, "fail") == ["AADC-FULL-SYNC-AFTER-REFRESH"]
+    code, after, stdout = apply(env, "--remediate", "--yes")
+    assert code == 0, stdout
+    assert statuses(after, "fail") == []
+    assert "Before and after" in stdout
+    assert "AADC-FULL-SYNC-AFTER-REFRESH" in stdout and "fail -> pass" in stdout
+    journal = (env.dir / "psrp-journal.log").read_text()
+    assert "Start-ADSyncSyncCycle -PolicyType Initial" in journal
+
+
+def test_remediate_without_confirmation_runs_nothing(lab: Any) -> None:
+    env = lab("no-full-sync-after-refresh")
+    proc = checker("apply", str(env.inventory), "--remediate", stdin="no\n")
+    assert proc.returncode == 3  # not interactive and no --yes: refused before anything
+    assert not (env.dir / "psrp-journal.log").exists()
+
+
+def _usn(env: estate.Lab) -> int:
+    state = env.state()
+    server = ldap3.Server(state["dc"]["ip"], get_info=ldap3.NONE)
+    conn = ldap3.Connection(server, samba.ADMIN, samba.PASSWORD, auto_bind=True)
+    conn.search("", "(objectClass=*)", ldap3.BASE, attributes=["highestCommittedUSN"])
+    usn = int(conn.entries[0]["highestCommittedUSN"].value)
+    conn.unbind()
+    return usn
+
+
+def test_default_run_is_read_only(lab: Any) -> None:
+    env = lab("connector-schema-stale")
+    usn = _usn(env)
+    code, _, _ = apply(env, "--remediation-out", str(env.dir / "plan"))
+    assert code == 1
+    proc = checker("gather", str(env.inventory), "-o", str(env.dir / "facts.json"))
+    assert proc.returncode == 0, proc.stderr
+    assert _usn(env) == usn  # the directory did not change
+    assert not (env.dir / "psrp-journal.log").exists()  # nor did the sync server
+
+
+def test_lab_command_up_list_down(estate_templates: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run = [sys.executable, "-m", "tests.lab"]
+    listing = subprocess.run([*run, "list"], capture_output=True, text=True, env=env, cwd=REPO)
+    assert "connector-schema-stale" in listing.stdout
+    folder = tmp_path / "cli"
+    up = subprocess.run([*run, "up", "--scenario", "healthy", "--dir", str(folder),
+                         "--templates", str(estate_templates)],
+                        capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+    try:
+        assert up.returncode == 0, up.stderr
+        assert samba.PASSWORD not in (folder / "inventory.yml").read_text()
+        proc = checker("apply", str(folder / "inventory.yml"))
+        assert proc.returncode == 0, proc.stdout
+    finally:
+        subprocess.run([*run, "down", "--dir", str(folder)], env=env, cwd=REPO, timeout=120)
+    assert not (folder / "lab.json").exists()
