@@ -76,12 +76,12 @@ def test_demo_content(demo_report: RunReport) -> None:
     rows = [a for a in page.names("details") if "data-row" in a]
     assert len(rows) == len(demo_report.results)
     assert [a["data-status"] for a in rows][:2] == ["fail", "fail"]  # problems first
-    assert {a["data-host"] for a in rows} == {"dc01.contoso.test", "aadc01.contoso.test"}
+    assert {a["data-host"] for a in rows} == {"dc01.lab.example.com", "aadc01.lab.example.com"}
     boxes = [a["value"] for a in page.names("input") if a.get("data-filter") == "status"]
     assert boxes == ["fail", "error", "blocked", "waived", "skipped", "pass"]
     assert "FAILED · exit code 1" in html
     assert "Start-ADSyncSyncCycle -PolicyType Initial" in html
-    assert 'data-host-card="aadc01.contoso.test"' in html  # the plan per host
+    assert 'data-host-card="aadc01.lab.example.com"' in html  # the plan per host
     assert "ad.exchange_schema" in html and "Facts used" in html  # provenance
     doc = json.loads(page.scripts[0][1])
     assert doc["summary"]["exit_code"] == 1 and doc["verdict"] == "failed"

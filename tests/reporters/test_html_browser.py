@@ -88,11 +88,11 @@ def test_unticking_pass_hides_pass_rows(page: Browser, demo_report: RunReport) -
 
 
 def test_host_filter_shows_only_that_host(page: Browser, demo_report: RunReport) -> None:
-    choose(page, "host", "dc01.contoso.test")
+    choose(page, "host", "dc01.lab.example.com")
     shown = rows(page)
-    assert {r["host"] for r in shown} == {"dc01.contoso.test"}
-    assert len(shown) == sum(r.host == "dc01.contoso.test" for r in demo_report.results)
-    hidden_plan = "document.querySelector('[data-host-card=\"aadc01.contoso.test\"]').hidden"
+    assert {r["host"] for r in shown} == {"dc01.lab.example.com"}
+    assert len(shown) == sum(r.host == "dc01.lab.example.com" for r in demo_report.results)
+    hidden_plan = "document.querySelector('[data-host-card=\"aadc01.lab.example.com\"]').hidden"
     assert page.eval(hidden_plan) is True
 
 
@@ -106,9 +106,9 @@ def test_severity_filter_is_a_minimum(page: Browser, demo_report: RunReport) -> 
 
 
 def test_filters_combine_and_empty_state(page: Browser) -> None:
-    choose(page, "host", "dc01.contoso.test")
+    choose(page, "host", "dc01.lab.example.com")
     page.eval("document.querySelector('input[data-filter=status][value=fail]').click()")
-    assert all(r["status"] != "fail" and r["host"] == "dc01.contoso.test" for r in rows(page))
+    assert all(r["status"] != "fail" and r["host"] == "dc01.lab.example.com" for r in rows(page))
     page.eval("""(() => { const q = document.querySelector('input[data-filter=text]');
         q.value = 'no such thing'; q.dispatchEvent(new Event('input', {bubbles: true})); })()""")
     assert rows(page) == []

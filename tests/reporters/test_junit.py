@@ -37,7 +37,7 @@ def test_demo_is_valid_and_maps_statuses(demo_report: RunReport, schema: object)
     assert suite.get("skipped") == str(counts["skipped"] + counts["blocked"] + counts["waived"])
     case = next(c for c in root.iter("testcase") if c.get("name", "").startswith("AADC-CONNECTOR-SCHEMA-EXCHANGE"))
     assert case.get("name") == "AADC-CONNECTOR-SCHEMA-EXCHANGE: The AD connector schema includes the Exchange attributes"
-    assert case.get("classname") == "checker.aadc01_contoso_test"
+    assert case.get("classname") == "checker.aadc01_lab_example_com"
     failure = case.find("failure")
     assert failure is not None and failure.get("type") == "critical"
     assert "Start-ADSyncSyncCycle -PolicyType Initial" in (failure.text or "")

@@ -30,14 +30,14 @@ def test_demo_summary(demo_report: RunReport) -> None:
     assert counts == [[str(s[k]) for k in ("fail", "error", "blocked", "waived", "skipped", "pass")]]
     problems = table_rows(md, "| Status | Severity | Rule")
     assert [r[0] for r in problems][:2] == ["**fail**", "**fail**"]  # fails come first
-    assert problems[0][:4] == ["**fail**", "critical", "`AADC-CONNECTOR-SCHEMA-EXCHANGE`", "`aadc01.contoso.test`"]
-    assert {r[0] for r in problems} == {"**fail**", "**error**", "**blocked**"}
+    assert problems[0][:4] == ["**fail**", "critical", "`AADC-CONNECTOR-SCHEMA-EXCHANGE`", "`aadc01.lab.example.com`"]
+    assert {r[0] for r in problems} == {"**fail**", "**blocked**"}
     # The ordered plan: the manual wizard step, then the full sync in a powershell fence.
     plan = md[md.index("### Remediation plan"):]
     assert plan.index("Refresh the directory schema") < plan.index("```powershell")
     assert "```powershell\nImport-Module ADSync\nStart-ADSyncSyncCycle -PolicyType Initial\n```" in plan
     assert "for `AADC-CONNECTOR-SCHEMA-EXCHANGE`, `AADC-CONNECTOR-SCHEMA-REFRESHED`" in plan
-    assert "**AADC-CONNECTOR-SCHEMA-EXCHANGE** on `aadc01.contoso.test`: 1 of 1 objects failed" in md
+    assert "**AADC-CONNECTOR-SCHEMA-EXCHANGE** on `aadc01.lab.example.com`: 1 of 1 objects failed" in md
 
 
 def test_hostile_values_stay_inside_their_cells(hostile_report: RunReport) -> None:

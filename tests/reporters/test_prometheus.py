@@ -68,7 +68,7 @@ def test_demo_metrics(demo_report: RunReport) -> None:
     samples, meta = parse(PrometheusReporter().render(demo_report))
     assert all(t == "gauge" for t, _ in meta.values())
     status = values(samples, "checker_rule_status")
-    key = (("rule", "AADC-CONNECTOR-SCHEMA-EXCHANGE"), ("host", "aadc01.contoso.test"),
+    key = (("rule", "AADC-CONNECTOR-SCHEMA-EXCHANGE"), ("host", "aadc01.lab.example.com"),
            ("severity", "critical"))
     assert status[key] == STATUS_VALUES[Status.FAIL] == 1
     assert len(status) == len({(r.rule_id, r.host) for r in demo_report.results})

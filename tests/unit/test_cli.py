@@ -34,7 +34,7 @@ def test_demo_shows_the_incident_and_exits_1(tmp_path: Path) -> None:
     row = next(r for r in doc["results"] if r["rule_id"] == "AADC-CONNECTOR-SCHEMA-EXCHANGE")
     assert row["status"] == "fail" and row["severity"] == "critical"
     assert [t["kind"] for t in row["remediation"]] == ["manual", "powershell"]
-    plan = doc["remediation_plan"]["aadc01.contoso.test"]
+    plan = doc["remediation_plan"]["aadc01.lab.example.com"]
     assert plan[0]["kind"] == "manual" and "Refresh" in plan[0]["name"]
     assert "Start-ADSyncSyncCycle -PolicyType Initial" in plan[1]["script"]
     suite = ET.parse(tmp_path / "r.xml").getroot().find("testsuite")
@@ -72,7 +72,7 @@ def test_gather_then_replay_gives_the_same_results(tmp_path: Path) -> None:
     rows = json.loads((tmp_path / "r.json").read_text())["results"]
     assert [(r["rule_id"], r["status"]) for r in rows] == [("AADC-SUPPORTED-BUILD", "pass")]
     prov = rows[0]["facts"][0]
-    assert prov["collector"] == "adsync.global_settings" and prov["host"] == "aadc01.contoso.test"
+    assert prov["collector"] == "adsync.global_settings" and prov["host"] == "aadc01.lab.example.com"
 
 
 def test_usage_errors_exit_3() -> None:

@@ -30,8 +30,8 @@ def plan_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_plan_orders_refresh_before_full_sync(plan_dir: Path) -> None:
     md = (plan_dir / "plan.md").read_text()
     assert md.index("Refresh the directory schema") < md.index("Start-ADSyncSyncCycle -PolicyType Initial")
-    assert "## aadc01.contoso.test" in md
-    ps1 = (plan_dir / "aadc01.contoso.test.ps1").read_text()
+    assert "## aadc01.lab.example.com" in md
+    ps1 = (plan_dir / "aadc01.lab.example.com.ps1").read_text()
     assert "SupportsShouldProcess" in ps1 and "$ErrorActionPreference = 'Stop'" in ps1
     assert ps1.index("Confirm-ManualStep 'Refresh the directory schema") < ps1.index("Start-ADSyncSyncCycle")
     assert "# For: AADC-CONNECTOR-SCHEMA-EXCHANGE" in ps1
@@ -39,7 +39,7 @@ def test_plan_orders_refresh_before_full_sync(plan_dir: Path) -> None:
 
 def test_playbook_targets_inventory_hosts(plan_dir: Path) -> None:
     plays = yaml.safe_load((plan_dir / "playbook.yml").read_text())
-    assert [p["hosts"] for p in plays] == ["aadc01.contoso.test"]
+    assert [p["hosts"] for p in plays] == ["aadc01.lab.example.com"]
     modules = [next(k for k in t if k != "name") for t in plays[0]["tasks"]]
     assert modules == ["ansible.builtin.pause", "ansible.windows.win_powershell"]
 

@@ -37,6 +37,8 @@ EXPECTED_FACTS = {
     and f["adsync.global_settings"].hybrid_exchange,
     "connector-schema-stale": lambda f: "msExchRecipientTypeDetails"
     not in _ad(f).schema.attributes,
+    "connector-schema-stale-legacy": lambda f: "msExchRecipientTypeDetails"
+    not in _ad(f).schema.attributes and f["adsync.global_settings"].version == "1.1.100.0",
     "no-full-sync-after-refresh": lambda f: not any(
         r.run_profile_name.startswith("Full") and r.end >= _ad(f).schema_refreshed_at
         for r in f["adsync.run_history"]),
@@ -59,7 +61,7 @@ def test_scenario_facts(endpoint: Any, name: str) -> None:
     assert not [v for v in facts.values() if isinstance(v, Exception)], facts
     ad = _ad(facts)
     assert ad.identifier == "7a3c2d58-1c9e-4a5f-9f0b-3d2e6c1b8a01"
-    assert ad.partitions == ["DC=contoso,DC=com"] and ad.created_at is not None
+    assert ad.partitions == ["DC=lab,DC=example,DC=com"] and ad.created_at is not None
     assert facts["adsync.scheduler"].effective_interval_s == 1800
     assert facts["adsync.scheduler"].next_sync_cycle_policy_type == "Delta"
     runs = facts["adsync.run_history"]
