@@ -7,13 +7,18 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from checker.runner import Options, Prepared, default_rules_dirs, prepare, run
+from checker.paths import default_rules_dirs
+
+if TYPE_CHECKING:
+    from checker.runner import Options, Prepared
 
 
 def _options(args: argparse.Namespace, **extra: object) -> Options:
     from checker.profiles import Profile, load_profile
     from checker.ruleset.model import Severity
+    from checker.runner import Options
 
     rules = args.rules or default_rules_dirs()
     name = getattr(args, "profile", None)
@@ -49,6 +54,7 @@ def _progress(prepared: Prepared, verbose: bool) -> Callable[[str, str], None] |
 
 def cmd_apply(args: argparse.Namespace) -> int:
     from checker.reporters.base import get_reporter, parse_spec
+    from checker.runner import prepare, run
 
     specs = [parse_spec(s) for s in (args.report or ["console"])]
     opts = _options(args, save_facts=args.save_facts, from_facts=args.from_facts,
@@ -80,6 +86,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
 def cmd_gather(args: argparse.Namespace) -> int:
     from checker.facts import snapshot
     from checker.facts.gather import gather
+    from checker.runner import prepare
 
     prepared = prepare(_options(args))
     opts = prepared.options
@@ -92,6 +99,8 @@ def cmd_gather(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from checker.runner import prepare
+
     prepared = prepare(_options(args))
     plan = prepared.plan
     print(f"{len(plan.hosts)} host(s), {len(prepared.ruleset.rules)} rule(s), "
@@ -106,8 +115,6 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from checker.inventory import load_inventory
-    from checker.plan import build_plan
     from checker.ruleset.loader import load_rules
 
     ruleset = load_rules(args.paths or default_rules_dirs())
@@ -118,6 +125,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         waivers = load_waivers(args.waivers, [r.id for r in ruleset.rules])
         line += f"; {len(waivers)} waiver(s) valid"
     if args.inventory:
+        from checker.inventory import load_inventory
+        from checker.plan import build_plan
+
         inventory = load_inventory(args.inventory)
         build_plan(ruleset, inventory, list(inventory.hosts))
         line += f"; inventory valid ({len(inventory.hosts)} host(s))"

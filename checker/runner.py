@@ -16,6 +16,7 @@ from checker.facts import snapshot
 from checker.facts.gather import FactStore, Progress, gather
 from checker.history.store import save_run
 from checker.inventory import Inventory, load_inventory
+from checker.paths import default_rules_dirs
 from checker.plan import Plan, build_plan
 from checker.redact import Redactor
 from checker.results import RunReport
@@ -51,19 +52,6 @@ class Prepared:
     plan: Plan
     redactor: Redactor = field(default_factory=Redactor)
     waivers: tuple[Waiver, ...] = ()
-
-
-def default_rules_dirs() -> list[str]:
-    """./rules when run from a checkout, else the rule packs installed with checker."""
-    if Path("rules").is_dir():
-        return ["rules"]
-    package = Path(__file__).parent
-    # Installed: the packs are package data in checker/rules. Editable or source checkout:
-    # they are the top-level rules/ folder beside the package.
-    for candidate in (package / "rules", package.parent / "rules"):
-        if candidate.is_dir():
-            return [str(candidate)]
-    raise InputError("no rules found: pass -r RULES_DIR")
 
 
 def prepare(options: Options) -> Prepared:

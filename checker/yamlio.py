@@ -8,6 +8,7 @@ refused (the check walks shared nodes once, so it is cheap).
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -38,20 +39,46 @@ class LocatedList(list):
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_Base):
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        mapping = Located(super().construct_mapping(node, deep=True))
-        mapping.line = node.start_mark.line + 1
-        mapping.key_lines = {
-            str(k.value): k.start_mark.line + 1 for k, _ in node.value if hasattr(k, "value")
-        }
-        return mapping
+_MAP, _SEQ, _STR = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq",
+                    "tag:yaml.org,2002:str")
 
-    def construct_sequence(self, node: Any, deep: bool = False) -> Any:
-        seq = LocatedList(super().construct_sequence(node, deep=True))
-        seq.line = node.start_mark.line + 1
-        seq.item_lines = [n.start_mark.line + 1 for n in node.value]
-        return seq
+
+class _Loader(_Base):
+    """Builds Located/LocatedList straight from the node tree: one pass, shared nodes
+    (aliases) built once, about twice as fast as PyYAML's generic constructor."""
+
+    def construct_document(self, node: Any) -> Any:
+        return self._build(node, {})
+
+    def _build(self, node: Any, memo: dict[int, Any]) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR:
+                return node.value
+            return self.yaml_constructors.get(node.tag, self.yaml_constructors[None])(self, node)
+        built = memo.get(id(node))
+        if built is not None:
+            return built
+        if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+            seq = memo[id(node)] = LocatedList()
+            seq.line = node.start_mark.line + 1
+            seq.item_lines = [n.start_mark.line + 1 for n in node.value]
+            seq.extend(self._build(n, memo) for n in node.value)
+            return seq
+        if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+            self.flatten_mapping(node)  # YAML merge keys (<<)
+            mapping = memo[id(node)] = Located()
+            mapping.line = node.start_mark.line + 1
+            mapping.key_lines = {}
+            for key_node, value_node in node.value:
+                key = self._build(key_node, memo)
+                if not isinstance(key, Hashable):
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark,
+                        "found an unhashable key", key_node.start_mark)
+                mapping[key] = self._build(value_node, memo)
+                mapping.key_lines[str(key)] = key_node.start_mark.line + 1
+            return mapping
+        return self.construct_object(node, deep=True)  # other tags: PyYAML's own way
 
 
 def _timestamp_as_text(loader: Any, node: Any) -> str:
@@ -61,8 +88,7 @@ def _timestamp_as_text(loader: Any, node: Any) -> str:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
-_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
+
 
 
 def load_text(text: str, source: str) -> Any:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ldap3.utils.conv import escape_filter_chars
-
 _ATTR = re.compile(r"^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)$")
 
 
 def escape(value: str | int) -> str:
     """Escape `*`, `(`, `)`, `\\` and NUL (RFC 4515) so a value matches only itself."""
+    from ldap3.utils.conv import escape_filter_chars  # lazy: rule validation needs no ldap3
+
     return str(escape_filter_chars(str(value)))
 
 
