@@ -79,17 +79,23 @@ class PsrpTransport(Transport):
         for key, reply in zip(keys, replies, strict=True):
             yield key, (CollectError(reply.error) if reply.error is not None else reply.value)
 
-    def _run(self, script: str, count: int) -> list[ps_batch.FactReply]:
-        from pypsrp.powershell import PowerShell, PSInvocationState
+    def _invoke(self, script: str, doing: str) -> tuple[Any, list[str]]:
+        """One pipeline on the open pool: run `script`, wait, and read the error stream."""
+        from pypsrp.powershell import PowerShell
 
         if self._pool is None:
             raise TransportError(f"{self.target()}: not connected")
         ps = PowerShell(self._pool)
         ps.add_script(script)
-        with self._errors("running the batch"):
+        with self._errors(doing):
             ps.begin_invoke()
             self._wait(ps)
-        errors = [self._scrub(str(e)) for e in ps.streams.error]
+        return ps, [self._scrub(str(e)) for e in ps.streams.error]
+
+    def _run(self, script: str, count: int) -> list[ps_batch.FactReply]:
+        from pypsrp.powershell import PSInvocationState
+
+        ps, errors = self._invoke(script, "running the batch")
         if ps.state == PSInvocationState.FAILED or not ps.output:
             raise CollectError("PowerShell failed: " + ("; ".join(errors) or "no output"))
         replies = ps_batch.parse_document(ps.output, count)
@@ -100,16 +106,9 @@ class PsrpTransport(Transport):
 
     def run_script(self, script: str) -> str:
         """One remediation task: its own pipeline on the open pool (only with --remediate)."""
-        from pypsrp.powershell import PowerShell, PSInvocationState
+        from pypsrp.powershell import PSInvocationState
 
-        if self._pool is None:
-            raise TransportError(f"{self.target()}: not connected")
-        ps = PowerShell(self._pool)
-        ps.add_script(script)
-        with self._errors("running a remediation script"):
-            ps.begin_invoke()
-            self._wait(ps)
-        errors = [self._scrub(str(e)) for e in ps.streams.error]
+        ps, errors = self._invoke(script, "running a remediation script")
         if ps.state == PSInvocationState.FAILED or errors:
             raise CollectError("the script failed: " + ("; ".join(errors) or "no detail"))
         return "\n".join(self._scrub(str(o)) for o in ps.output)

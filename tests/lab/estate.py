@@ -68,46 +68,6 @@ def free_ip() -> str:
     raise samba.LabError("no free loopback address for another DC")
 
 
-def backdate(dc: samba.SambaDC, when: dt.datetime) -> None:
-    """Set whenCreated/whenChanged of the Exchange schema objects and Exchange containers
-    (offline, samba stopped, relax control): the forest was extended at `when`."""
-    stamp = when.strftime("%Y%m%d%H%M%S.0Z")
-    dns = [f"CN={cn},{samba.SCHEMA_NC}" for cn in _exchange_schema_cns(dc)]
-    dns += _exchange_objects(dc)
-    ldif = "\n".join(
-        f"dn: {dn}\nchangetype: modify\nreplace: whenCreated\nwhenCreated: {stamp}\n-\n"
-        f"replace: whenChanged\nwhenChanged: {stamp}\n-\n" for dn in dns)
-    if not ldif:
-        return
-    path = dc.root / "backdate.ldif"
-    path.write_text(ldif)
-    conf = str(dc.dc / "etc" / "smb.conf")
-    sam = str(dc.dc / "private" / "sam.ldb")
-    subprocess.run(["ldbmodify", "--configfile", conf, "--controls=relax:0", "-H", sam,
-                    str(path)], check=True, capture_output=True, timeout=120)
-
-
-def _ldbsearch(dc: samba.SambaDC, base: str, expr: str) -> list[str]:
-    conf = str(dc.dc / "etc" / "smb.conf")
-    sam = str(dc.dc / "private" / "sam.ldb")
-    out = subprocess.run(["ldbsearch", "--configfile", conf, "-H", sam, "-b", base, expr, "dn"],
-                         check=True, capture_output=True, text=True, timeout=120).stdout
-    return [line[4:] for line in out.splitlines() if line.startswith("dn: ")]
-
-
-def _exchange_schema_cns(dc: samba.SambaDC) -> list[str]:
-    dns = _ldbsearch(dc, samba.SCHEMA_NC, "(cn=ms-Exch-*)")
-    dns += _ldbsearch(dc, samba.SCHEMA_NC, "(|(lDAPDisplayName=mailNickname)"
-                                          "(lDAPDisplayName=targetAddress))")
-    return sorted({dn.split(",", 1)[0][3:] for dn in dns})
-
-
-def _exchange_objects(dc: samba.SambaDC) -> list[str]:
-    config = _ldbsearch(dc, samba.CONFIG_NC, "(cn=Microsoft Exchange*)")
-    domain = _ldbsearch(dc, samba.DOMAIN_DN, "(cn=Microsoft Exchange System Objects)")
-    return config + domain
-
-
 @dataclass(frozen=True)
 class Lab:
     dir: Path
@@ -135,29 +95,10 @@ def templates(cache: Path) -> tuple[samba.Templates, dt.datetime]:
     anchor = (dt.datetime.now(dt.timezone.utc) - ANCHOR_AGE).replace(microsecond=0)
     ip = free_ip()
     t = samba.build_templates(cache, ip)
-    backdate(t.exchange, anchor)
+    samba.backdate(t.exchange, anchor)
     (cache / "ip.txt").write_text(ip)
     marker.write_text(anchor.isoformat())
     return t, anchor
-
-
-def start_ad(t: samba.Templates, name: str, root: Path, ip: str, anchor: dt.datetime
-             ) -> samba.SambaDC:
-    scenario = samba.load_scenario(name)
-    custom = scenario.get("exchange")
-    extended = scenario.get("exchange_schema", True) and not custom
-    dc = (t.exchange if extended else t.plain).copy_to(root, ip)
-    if isinstance(custom, dict):
-        dc.start()
-        values = {k: str(v) for k, v in custom.items() if k.isupper()}
-        dc.extend_schema(values, objects=not custom.get("skip_objects"))
-        dc.stop()
-        backdate(dc, anchor)
-    ldif = samba.scenario_ldif(scenario)
-    if ldif:
-        dc.ldbmodify(ldif)
-    dc.start()
-    return dc
 
 
 def start_psrp(lab: Lab, scenario: str, password: str, anchor: dt.datetime) -> tuple[int, int]:
@@ -197,7 +138,7 @@ def up(name: str, folder: Path, cache: Path | None = None) -> Lab:
     # Samba's sockets live under the DC folder and Unix socket paths are short (108 bytes):
     # keep the DC in a short folder of its own, whatever DIR is.
     dc_root = Path(tempfile.mkdtemp(prefix="checker-lab-"))
-    dc = start_ad(t, spec["ad"], dc_root, ip, anchor)
+    dc = samba.start_scenario(t, spec["ad"], dc_root, ip, anchor)
     try:
         pid, port = start_psrp(lab, spec["aadconnect"], (creds / "psrp.password").read_text(),
                                anchor)

@@ -332,8 +332,10 @@ def scenario_names() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.yml"))
 
 
-def start_scenario(templates: Templates, name: str, root: Path, ip: str) -> SambaDC:
-    """Copy the right template, seed the scenario's objects offline, start the DC."""
+def start_scenario(templates: Templates, name: str, root: Path, ip: str,
+                   anchor: dt.datetime | None = None) -> SambaDC:
+    """Copy the right template, seed the scenario's objects offline, start the DC. With an
+    `anchor`, a scenario's own schema extension is backdated to it (see `backdate`)."""
     scenario = load_scenario(name)
     custom = scenario.get("exchange")  # its own schema values: extend a plain copy
     extended = scenario.get("exchange_schema", True) and not custom
@@ -343,11 +345,53 @@ def start_scenario(templates: Templates, name: str, root: Path, ip: str) -> Samb
         values = {k: str(v) for k, v in custom.items() if k.isupper()}
         dc.extend_schema(values, objects=not custom.get("skip_objects"))
         dc.stop()
+        if anchor is not None:
+            backdate(dc, anchor)
     ldif = scenario_ldif(scenario)
     if ldif:
         dc.ldbmodify(ldif)
     dc.start()
     return dc
+
+
+def backdate(dc: SambaDC, when: dt.datetime) -> None:
+    """Set whenCreated/whenChanged of the Exchange schema objects and Exchange containers
+    (offline, samba stopped, relax control): the forest was extended at `when`."""
+    stamp = when.strftime("%Y%m%d%H%M%S.0Z")
+    dns = [f"CN={cn},{SCHEMA_NC}" for cn in _exchange_schema_cns(dc)]
+    dns += _exchange_objects(dc)
+    ldif = "\n".join(
+        f"dn: {dn}\nchangetype: modify\nreplace: whenCreated\nwhenCreated: {stamp}\n-\n"
+        f"replace: whenChanged\nwhenChanged: {stamp}\n-\n" for dn in dns)
+    if not ldif:
+        return
+    path = dc.root / "backdate.ldif"
+    path.write_text(ldif)
+    conf = str(dc.dc / "etc" / "smb.conf")
+    sam = str(dc.dc / "private" / "sam.ldb")
+    subprocess.run(["ldbmodify", "--configfile", conf, "--controls=relax:0", "-H", sam,
+                    str(path)], check=True, capture_output=True, timeout=120)
+
+
+def _ldbsearch(dc: SambaDC, base: str, expr: str) -> list[str]:
+    conf = str(dc.dc / "etc" / "smb.conf")
+    sam = str(dc.dc / "private" / "sam.ldb")
+    out = subprocess.run(["ldbsearch", "--configfile", conf, "-H", sam, "-b", base, expr, "dn"],
+                         check=True, capture_output=True, text=True, timeout=120).stdout
+    return [line[4:] for line in out.splitlines() if line.startswith("dn: ")]
+
+
+def _exchange_schema_cns(dc: SambaDC) -> list[str]:
+    dns = _ldbsearch(dc, SCHEMA_NC, "(cn=ms-Exch-*)")
+    dns += _ldbsearch(dc, SCHEMA_NC, "(|(lDAPDisplayName=mailNickname)"
+                                          "(lDAPDisplayName=targetAddress))")
+    return sorted({dn.split(",", 1)[0][3:] for dn in dns})
+
+
+def _exchange_objects(dc: SambaDC) -> list[str]:
+    config = _ldbsearch(dc, CONFIG_NC, "(cn=Microsoft Exchange*)")
+    domain = _ldbsearch(dc, DOMAIN_DN, "(cn=Microsoft Exchange System Objects)")
+    return config + domain
 
 
 def scenario_ldif(scenario: Mapping[str, object]) -> str:
