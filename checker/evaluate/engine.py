@@ -131,18 +131,20 @@ def _per_object(rule: Rule, ctx: dict[str, Any], now: dt.datetime, base: _Row) -
     if not isinstance(items, Iterable) or isinstance(items, (str, bytes, Mapping)):
         raise ExpressionError(f"for_each must give a list, got {type(items).__name__}")
     total, failed_ctx, offenders, errors, failed_names = 0, [], [], 0, []
+    octx = dict(ctx)  # one context reused for every object; copied only for failures
     for item in items:
         total += 1
-        octx = {**ctx, "item": item}
-        name = _object_name(rule, octx)
+        octx["item"] = item
         try:
             verdict: Verdict = run_checks(rule.expect, octx, now)
         except ExpressionError as e:
             errors += 1
-            offenders.append(Offender(name, f"cannot evaluate: {e}", error=True))
+            offenders.append(Offender(_object_name(rule, octx), f"cannot evaluate: {e}",
+                                      error=True))
             continue
-        if not verdict.passed:
-            failed_ctx.append((name, octx))
+        if not verdict.passed:  # objects are named only when they fail: names cost
+            name = _object_name(rule, octx)
+            failed_ctx.append((name, dict(octx)))
             failed_names.append(name)
             if len(offenders) < rule.max_offenders:
                 offenders.append(Offender(name, verdict.message, verdict.actual))

@@ -48,7 +48,40 @@ def _environment() -> ImmutableSandboxedEnvironment:
     env.tests["version"] = _version_test
     env.tests["version_compare"] = _version_test
     env.filters["duration"] = parse_duration
+    env.filters["where"] = _where
+    env.tests["match"] = _re_test(re.match)  # Ansible's regex tests
+    env.tests["search"] = _re_test(re.search)
+    env.tests["regex"] = _re_test(re.search)
     return env
+
+
+_ANY = object()
+
+
+def _where(items: Any, attribute: str, value: Any = _ANY) -> list[Any]:
+    """`recipients | where('recipient_type_details', 128)`: the items whose attribute equals
+    value (or, without a value, is truthy). selectattr's job, without the sandbox's per-item
+    attribute checks: it is meant for the 100,000-object lists of for_each."""
+    if attribute.startswith("_"):
+        raise ExpressionError(f"where: access to {attribute!r} is not allowed")
+    out = []
+    for item in items:
+        got = item.get(attribute) if isinstance(item, dict) else getattr(item, attribute, None)
+        if (bool(got) if value is _ANY else got == value):
+            out.append(item)
+    return out
+
+
+def _re_test(how: Callable[..., Any]) -> Callable[..., bool]:
+    def test(value: Any, pattern: str, ignorecase: bool = False) -> bool:
+        if not isinstance(value, str):
+            raise ExpressionError(f"a regex test needs a string, got {type(value).__name__}")
+        try:
+            return how(pattern, value, re.I if ignorecase else 0) is not None
+        except re.error as e:
+            raise ExpressionError(f"invalid regular expression {pattern!r}: {e}") from None
+
+    return test
 
 
 ENV = _environment()
@@ -71,12 +104,17 @@ SCRIPT_ENV = _environment()
 SCRIPT_ENV.finalize = _powershell_literal
 
 
+@functools.lru_cache(maxsize=1024)
+def _compiled_script(source: str) -> jinja2.Template:
+    return SCRIPT_ENV.from_string(source)
+
+
 def render_script(template: str, context: Mapping[str, Any]) -> str:
     """Render a `script:`; interpolated values are quoted for PowerShell by type."""
     if "{{" not in template and "{%" not in template:
         return template
     try:
-        return SCRIPT_ENV.from_string(template).render(**context)
+        return _compiled_script(template).render(**context)
     except jinja2.TemplateSyntaxError as e:
         raise ExpressionError(f"syntax error in script: {e.message}") from None
     except Exception as e:

@@ -7,6 +7,7 @@ ExpressionError, which the engine reports as an `error` row, never a silent Fals
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Sized
 from dataclasses import dataclass
@@ -54,13 +55,42 @@ def _as_set(value: Any, op: str) -> set[Any]:
     raise ExpressionError(f"{op} needs a list, got {_kind(value)}")
 
 
+@functools.lru_cache(maxsize=1024)
+def _pattern(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as e:
+        raise ExpressionError(f"invalid regular expression {pattern!r}: {e}") from e
+
+
 def _regex(actual: Any, pattern: Any) -> bool:
     if not isinstance(actual, str):
         raise ExpressionError(f"regex needs a string, got {_kind(actual)}")
-    try:
-        return re.search(str(pattern), actual) is not None
-    except re.error as e:
-        raise ExpressionError(f"invalid regular expression {pattern!r}: {e}") from e
+    return _pattern(str(pattern)).search(actual) is not None
+
+
+def _strings(value: Any, op: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ExpressionError(f"{op} needs a string or a list of strings, got {_kind(value)}")
+
+
+def _each(match: bool) -> Check:
+    """Every element (of a list, or the one string) matches / none matches the regex."""
+
+    def check(actual: Any, pattern: Any, now: dt.datetime) -> bool:
+        values = _strings(actual, "each_regex" if match else "each_not_regex")
+        return all(_regex(v, pattern) is match for v in values)
+
+    return check
+
+
+def _max_length(actual: Any, limit: Any, now: dt.datetime) -> bool:
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        raise ExpressionError(f"max_length needs a whole number, got {limit!r}")
+    return all(len(v) <= limit for v in _strings(actual, "max_length"))
 
 
 def _version(fn: Callable[[tuple[int, ...], tuple[int, ...]], bool]) -> Check:
@@ -123,6 +153,10 @@ _TABLE = [
     ),
     Operator("regex", lambda a, e, n: _regex(a, e), "actual matches the regex", _STR),
     Operator("not_regex", lambda a, e, n: not _regex(a, e), "actual does not match", _STR),
+    Operator("each_regex", _each(True), "every value (of a list) matches the regex", _STR),
+    Operator("each_not_regex", _each(False), "no value (of a list) matches the regex", _STR),
+    Operator("max_length", _max_length, "the value (each, of a list) is at most N long",
+             {"type": "integer", "minimum": 0}),
     Operator("exists", lambda a, e, n: (a is not None) == bool(e), "actual is present", _BOOL),
     Operator("empty", _empty, "actual has no elements", _BOOL),
     Operator("version_eq", _version(lambda a, e: a == e), "same version", _VERSION),
