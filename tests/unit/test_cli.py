@@ -80,3 +80,20 @@ def test_usage_errors_exit_3() -> None:
     assert checker("apply", str(DEMO), "--report", "pdf").returncode == 3
     assert checker("apply", str(DEMO), "--rule", "NO-SUCH-RULE").returncode == 3
     assert checker("apply", str(DEMO), "--limit", "nohost").returncode == 3
+
+
+def test_fail_on_and_profiles_gate_the_exit_code(tmp_path: Path) -> None:
+    # the demo fails a critical rule and a high one
+    assert checker("apply", str(DEMO), "--fail-on", "critical").returncode == 1
+    high_only = ["--rule", "AADC-CONNECTOR-SCHEMA-REFRESHED", "--report", f"json:{tmp_path}/r.json"]
+    assert checker("apply", str(DEMO), *high_only).returncode == 1
+    gated = checker("apply", str(DEMO), *high_only, "--fail-on", "critical")
+    assert gated.returncode == 0, gated.stdout  # a high fail under a critical gate
+    row = json.loads((tmp_path / "r.json").read_text())["results"][0]
+    assert row["status"] == "fail"  # still reported
+    incident = checker("apply", str(DEMO), "--profile", "incident", "--report",
+                       f"json:{tmp_path}/p.json")
+    rules = {r["rule_id"] for r in json.loads((tmp_path / "p.json").read_text())["results"]}
+    assert incident.returncode == 1 and "HYG-UPN-FORMAT" not in rules
+    assert "AADC-CONNECTOR-SCHEMA-EXCHANGE" in rules
+    assert checker("apply", str(DEMO), "--profile", "nope").returncode == 3
