@@ -113,10 +113,15 @@ def render_script(template: str, context: Mapping[str, Any]) -> str:
     """Render a `script:`; interpolated values are quoted for PowerShell by type."""
     if "{{" not in template and "{%" not in template:
         return template
+    return _render_with(_compiled_script, template, context, "script")
+
+
+def _render_with(compiled: Callable[[str], jinja2.Template], template: str,
+                 context: Mapping[str, Any], label: str) -> str:
     try:
-        return _compiled_script(template).render(**context)
+        return compiled(template).render(**context)
     except jinja2.TemplateSyntaxError as e:
-        raise ExpressionError(f"syntax error in script: {e.message}") from None
+        raise ExpressionError(f"syntax error in {label}: {e.message}") from None
     except Exception as e:
         raise _wrap(e, template) from None
 
@@ -151,12 +156,7 @@ def render(template: str, context: Mapping[str, Any]) -> Any:
     whole = _WHOLE.match(template)
     if whole and "{{" not in whole.group(1):
         return evaluate(whole.group(1), context)
-    try:
-        return _compiled_template(template).render(**context)
-    except jinja2.TemplateSyntaxError as e:
-        raise ExpressionError(f"syntax error in template: {e.message}") from None
-    except Exception as e:
-        raise _wrap(e, template) from None
+    return _render_with(_compiled_template, template, context, "template")
 
 
 def _wrap(error: Exception, source: str) -> ExpressionError:
