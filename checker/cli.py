@@ -7,6 +7,7 @@ Exit codes: 0 all passed (or waived/skipped), 1 a fail at or above --fail-on, 2 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -123,6 +124,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
+        return 2
+    except Exception as e:  # a bug: never let it pass for a verdict (exit 1 means "fail")
+        if os.environ.get("CHECKER_DEBUG"):
+            raise
+        print(f"internal error: {type(e).__name__}: {e}\n(set CHECKER_DEBUG=1 for the "
+              "traceback; please report it)", file=sys.stderr)
         return 2
 
 
