@@ -70,6 +70,8 @@ def report_json(report: RunReport) -> dict[str, Any]:
             for host, tasks in host_plans(report.results).items()
         },
         "warnings": list(report.warnings),
+        # set by --history (the stored run id) and --remediate (tasks run, before/after)
+        **{k: report.extra[k] for k in ("run_id", "remediation") if k in report.extra},
     }
 
 

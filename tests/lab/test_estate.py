@@ -107,6 +107,9 @@ def test_remediate_turns_the_incident_green(lab: Any) -> None:
     code, after, stdout = apply(env, "--remediate", "--yes")
     assert code == 0, stdout
     assert statuses(after, "fail") == []
+    ran = after["remediation"]["tasks"]
+    assert [(t["name"], t["status"]) for t in ran] == [("Run a full synchronization", "done")]
+    assert after["remediation"]["before"]["AADC-FULL-SYNC-AFTER-REFRESH@aadc01.lab.example.com"] == "fail"
     assert "Before and after" in stdout
     assert "AADC-FULL-SYNC-AFTER-REFRESH" in stdout and "fail -> pass" in stdout
     journal = (env.dir / "psrp-journal.log").read_text()
