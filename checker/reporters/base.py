@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -46,27 +45,24 @@ class Reporter(ABC):
             Path(path).write_text(text, encoding="utf-8")
 
 
-reporters: Registry[type[Reporter]] = Registry("reporter")
-
-_MODULES = {
+reporters: Registry[type[Reporter]] = Registry("reporter", {
     "console": "checker.reporters.console",
     "json": "checker.reporters.json_report",
     "junit": "checker.reporters.junit",
     "markdown": "checker.reporters.markdown",
     "html": "checker.reporters.html",
     "prometheus": "checker.reporters.prometheus",
-}
+})
 
 
 def reporter_names() -> list[str]:
-    return sorted(_MODULES)
+    return reporters.names()
 
 
 def get_reporter(name: str) -> type[Reporter]:
-    if name not in _MODULES:
+    if name not in reporters:
         known = ", ".join(reporter_names())
         raise InputError(f"--report: unknown format {name!r} (known: {known})")
-    importlib.import_module(_MODULES[name])
     return reporters.get(name)
 
 

@@ -59,25 +59,18 @@ class Transport(ABC):
         """Release the connection. Must not raise."""
 
 
-transports: Registry[type[Transport]] = Registry("transport")
-
-_MODULES = {
+transports: Registry[type[Transport]] = Registry("transport", {
     "snapshot": "checker.transports.snapshot",
     "ldap": "checker.transports.ldap",
     "psrp": "checker.transports.psrp",
     "adsync_export": "checker.transports.export",
-}
+})
 
 
 def get_transport(name: str) -> type[Transport]:
     """The transport class for an `ansible_connection` value, imported on first use."""
-    import importlib
-
-    module = _MODULES.get(name)
-    if module and name not in transports:
-        importlib.import_module(module)
     return transports.get(name)
 
 
 def known_transports() -> list[str]:
-    return sorted(_MODULES)
+    return transports.names()
