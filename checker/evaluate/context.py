@@ -9,7 +9,7 @@ from typing import Any
 
 from checker.facts.model import Fact, FactKey, FactStatus, Provenance
 from checker.inventory.model import Host, Inventory
-from checker.ruleset.model import Rule
+from checker.ruleset.model import FactRef, Rule
 
 FactStore = Mapping[str, Mapping[FactKey, Fact]]
 
@@ -42,6 +42,10 @@ def resolve_facts(
                     f"(needed for fact {ref.name}: {ref.collector})"
                 )
                 return out
+            if ref.all_hosts:
+                if not _all_hosts(ref, sources, facts, out):
+                    return out
+                continue
             fact = _first_usable([facts.get(s, {}).get(ref.key) for s in sources])
             if fact is None:
                 out.error = f"fact {ref.collector} was not gathered on {', '.join(sources)}"
@@ -59,6 +63,23 @@ def resolve_facts(
             return out
         out.context[ref.name] = fact.value
     return out
+
+
+def _all_hosts(ref: FactRef, sources: list[str], facts: FactStore, out: Resolved) -> bool:
+    """`{host: value}` of every source host; any host that could not say is an error (a
+    convergence check cannot pass over a DC it did not hear from)."""
+    values: dict[str, Any] = {}
+    for name in sources:
+        fact = facts.get(name, {}).get(ref.key)
+        if fact is not None and fact.provenance:
+            out.used.append(fact.provenance)
+        if fact is None or not fact.ok:
+            reason = fact.provenance.error if fact and fact.provenance else "not gathered"
+            out.error = f"fact {ref.collector} on {name}: {reason}"
+            return False
+        values[name] = fact.value
+    out.context[ref.name] = values
+    return True
 
 
 def _first_usable(candidates: list[Fact | None]) -> Fact | None:

@@ -192,4 +192,5 @@ def _lines(d: Located) -> dict[str, int]:
 def _fact(name: str, spec: Any) -> FactRef:
     if isinstance(spec, str):
         return FactRef(name, spec)
-    return FactRef(name, spec["collector"], dict(spec.get("params") or {}), spec.get("from"))
+    return FactRef(name, spec["collector"], dict(spec.get("params") or {}), spec.get("from"),
+                   bool(spec.get("all", False)))

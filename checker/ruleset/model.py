@@ -41,6 +41,7 @@ class FactRef:
     collector: str
     params: Mapping[str, Any] = field(default_factory=dict)
     from_pattern: str | None = None
+    all_hosts: bool = False  # with `from`: {host: value} of every host of the pattern
 
     @property
     def key(self) -> FactKey:

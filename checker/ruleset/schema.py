@@ -41,6 +41,10 @@ def _fact_schema(collectors: dict[str, Any]) -> dict[str, Any]:
                         "minLength": 1,
                         "description": "inventory pattern of the hosts that hold this fact",
                     },
+                    "all": {
+                        "type": "boolean",
+                        "description": "with from: a mapping of every host to its value",
+                    },
                 },
                 "allOf": per_collector,
             },

@@ -27,6 +27,8 @@ def semantic_problems(rules: list[Rule]) -> list[CheckerError]:
             if f.name in RESERVED_NAMES
         ]
         out += [_err(rule, f"{label}: {m}", label) for label, m in _template_problems(rule)]
+        out += [_err(rule, f"fact {f.name}: `all` needs `from`", f"facts.{f.name}")
+                for f in rule.facts if f.all_hosts and not f.from_pattern]
     out += _cycles(rules, seen)
     return out
 
