@@ -156,7 +156,7 @@ class Interpreter:
         if handler is not None:
             return list(handler(node, scope))
         if kind in ("pipeline", "pipeline_chain"):
-            inner = _unwrap(node)
+            inner = self._unwrap(node)
             if inner.type == "assignment_expression":
                 self.st_assignment_expression(inner, scope)
                 return []
@@ -171,7 +171,7 @@ class Interpreter:
         operator = _text(op)
         if operator != "=":
             value = operate(operator[0], self.ev(target, scope), value)
-        self.assign(_unwrap(target), value, scope)
+        self.assign(self._unwrap(target), value, scope)
         return []
 
     def st_if_statement(self, node: Node, scope: Scope) -> list[Any]:
@@ -220,7 +220,7 @@ class Interpreter:
     def pipeline_value(self, node: Node, scope: Scope) -> Any:
         """A value in expression position: a pure expression keeps its value (`@(1)` stays
         an array); a pipeline with commands collapses its output."""
-        inner = _unwrap(node)
+        inner = self._unwrap(node)
         if inner.type in ("pipeline_chain", "command"):
             return collapse(self.run_pipeline(inner, scope))
         if inner.type == "assignment_expression":
@@ -246,7 +246,7 @@ class Interpreter:
         positional, params = self.bind(elements, scope)
         head = named[0]
         if head.type == "command_invokation_operator":
-            target = self.ev(_unwrap(named[1]), scope)
+            target = self.ev(self._unwrap(named[1]), scope)
             if isinstance(target, ScriptBlock):
                 return self.invoke_block(target, scope, items)
             return self.engine.call(self, str(target), positional, params, items, scope)
@@ -503,6 +503,7 @@ def _unwrap(node: Node) -> Node:
     return node
 
 
+@functools.lru_cache(maxsize=65536)  # nodes of cached trees: the same text every run
 def _text(node: Node) -> str:
     return (node.text or b"").decode("utf-8", errors="replace")
 
