@@ -6,7 +6,7 @@ import datetime as dt
 import fnmatch
 from typing import TYPE_CHECKING, Any
 
-from .interp import ScriptBlock
+from .expressions import ScriptBlock
 from .values import (
     Hashtable,
     PSError,

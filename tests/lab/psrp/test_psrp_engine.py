@@ -12,7 +12,7 @@ from checker.collectors.base import PsSnippet, collectors, load_all
 from checker.transports.ps_batch import build_script
 
 from .engine import Engine
-from .interp import LANGUAGE
+from .syntax import LANGUAGE
 from .values import Hashtable, PSError, PSObj, to_json
 
 pytestmark = pytest.mark.lab
