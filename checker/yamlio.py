@@ -144,10 +144,3 @@ def load_file(path: str | Path) -> Any:
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", str(p)) from None
     return load_text(text, str(p))
-
-
-def line_of(value: Any, key: str | None = None) -> int | None:
-    """Best-effort line of a loaded value (or of one of its keys)."""
-    if isinstance(value, Located):
-        return value.line_of(key) if key else value.line
-    return getattr(value, "line", None) or None

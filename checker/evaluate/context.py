@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker.facts.model import Fact, FactKey, FactStatus, Provenance
+from checker.facts.model import Fact, FactStatus, FactStore, Provenance
 from checker.inventory.model import Host, Inventory
 from checker.ruleset.model import FactRef, Rule
-
-FactStore = Mapping[str, Mapping[FactKey, Fact]]
 
 
 @dataclass

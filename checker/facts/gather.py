@@ -10,17 +10,16 @@ import contextlib
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from checker.collectors.base import load_all
 from checker.errors import CheckerError, CollectError, FactUnavailable
-from checker.facts.model import Fact, FactKey, FactStatus, Provenance
+from checker.facts.model import Fact, FactKey, FactStatus, FactStore, Provenance
 from checker.plan import HostPlan, Plan
 from checker.redact import Redactor
 from checker.transports.base import Transport, get_transport
 
-FactStore = dict[str, dict[FactKey, Fact]]
 Progress = Callable[[str, str], None]  # (host, event)
 
 GRACE_S = 5.0  # past the budget, a host's facts are declared timed out
@@ -180,6 +179,3 @@ def _close(transport: Transport) -> None:
     with contextlib.suppress(Exception):
         transport.close()
 
-
-def merge(stores: Mapping[str, Mapping[FactKey, Fact]]) -> FactStore:
-    return {h: dict(f) for h, f in stores.items()}

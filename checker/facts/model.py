@@ -73,3 +73,6 @@ class Fact:
     @property
     def ok(self) -> bool:
         return self.status is FactStatus.OK
+
+
+FactStore = dict[str, dict[FactKey, Fact]]  # host -> fact key -> fact: what gather returns

@@ -11,12 +11,11 @@ from typing import Any
 from checker import __version__
 from checker.collectors.base import load_all
 from checker.errors import CheckerError, InputError
-from checker.facts.model import Fact, FactKey, FactStatus, Provenance
+from checker.facts.model import Fact, FactKey, FactStatus, FactStore, Provenance
 from checker.facts.records import parse_datetime, to_json
 from checker.redact import Redactor
 
 FORMAT = "checker-facts/1"
-FactStore = dict[str, dict[FactKey, Fact]]
 
 
 def dump(store: Mapping[str, Mapping[FactKey, Fact]], redactor: Redactor) -> dict[str, Any]:

@@ -7,7 +7,6 @@ transaction back on the next open).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -142,6 +141,3 @@ def run_rows(conn: sqlite3.Connection, run_id: int) -> list[StoredRow]:
         )
     ]
 
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)

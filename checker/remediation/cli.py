@@ -12,9 +12,9 @@ from checker.remediation.execute import (
     describe_tasks,
     execute,
     merge,
-    pending_tasks,
     recheck,
 )
+from checker.remediation.planner import host_plans
 from checker.reporters.console import ConsoleReporter
 from checker.results import RunReport
 from checker.runner import Prepared
@@ -23,7 +23,7 @@ from checker.runner import Prepared
 def remediate(prepared: Prepared, before: RunReport, yes: bool, color: bool) -> RunReport:
     console = ConsoleReporter(prepared.redactor, color=color)
     console.write(before, None)
-    plans = pending_tasks(before)
+    plans = host_plans(before.results)
     runnable = any(t.kind == "powershell" for tasks in plans.values() for t in tasks)
     say = print
     if not runnable:

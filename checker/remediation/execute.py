@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from checker.errors import CheckerError
-from checker.remediation.planner import host_plans
 from checker.results import RenderedTask, Result, RunReport, Status
 from checker.ruleset.model import RuleSet
 from checker.runner import Prepared, prepare, run
@@ -24,10 +23,6 @@ class TaskRun:
     status: str  # "done" | "failed" | "pending" (manual) | "not run" (an earlier task failed)
     output: str = ""
     duration_s: float = 0.0
-
-
-def pending_tasks(report: RunReport) -> dict[str, list[RenderedTask]]:
-    return host_plans(report.results)
 
 
 def describe_tasks(plans: dict[str, list[RenderedTask]]) -> str:

@@ -25,7 +25,6 @@ class Transport(ABC):
     # than raw replies for `Collector.process`.
     replays: ClassVar[bool] = False
     runs_scripts: ClassVar[bool] = False  # can run remediation scripts (--remediate)
-    secret_vars: ClassVar[tuple[str, ...]] = ("ansible_password",)
 
     def __init__(self, host: str, hostvars: Mapping[str, Any], timeout: float) -> None:
         self.host = host

@@ -134,7 +134,6 @@ UNAVAILABLE = {
 
 @transports.register("adsync_export")
 class ExportTransport(Transport):
-    secret_vars = ()
     folder: ExportFolder
 
     @classmethod

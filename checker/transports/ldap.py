@@ -51,7 +51,6 @@ _ACCESS_CODES = {50: "insufficient access rights", 1: "operations error (not aut
 class LdapTransport(Transport):
     """A bound ldap3 connection; searches are paged and streamed as generators."""
 
-    secret_vars = ("ansible_password",)
 
     def __init__(self, host: str, hostvars: Mapping[str, Any], timeout: float) -> None:
         super().__init__(host, hostvars, timeout)

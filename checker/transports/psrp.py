@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 
 @transports.register("psrp")
 class PsrpTransport(Transport):
-    secret_vars = ("ansible_password",)
     runs_scripts = True
 
     def __init__(self, host: str, hostvars: Mapping[str, Any], timeout: float) -> None:
