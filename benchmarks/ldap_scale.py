@@ -25,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.lab import samba
+from tests.lab.net import lab_ip
 
 CACHE = Path(os.environ.get("CHECKER_BENCH_CACHE", "/var/tmp/checker-bench"))
 BATCH = 10_000
@@ -68,7 +69,7 @@ def build(n: int) -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"build-{n}-", dir=CACHE))
     t0 = time.monotonic()
-    templates = samba.build_templates(work / "t", ip="127.0.0.9")
+    templates = samba.build_templates(work / "t", ip=lab_ip(9))
     dc = templates.exchange
     (work / "ous.ldif").write_text(ou_ldif())
     ldbadd(dc, work / "ous.ldif")

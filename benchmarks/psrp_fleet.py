@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from checker.collectors.base import load_all  # noqa: E402
-from checker.facts.gather import gather  # noqa: E402
 from checker.facts.model import FactKey  # noqa: E402
+from checker.gather import gather  # noqa: E402
 from checker.inventory.model import Host  # noqa: E402
 from checker.plan import HostPlan, Plan  # noqa: E402
 

@@ -68,7 +68,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     report, _ = run(prepared, _progress(prepared, args.verbose))
     color = sys.stdout.isatty() and not args.no_color
     if args.remediate:
-        from checker.remediation.cli import remediate
+        from checker.remediate import remediate
 
         report = remediate(prepared, report, args.yes, color)
     for name, path in specs:
@@ -84,14 +84,14 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_gather(args: argparse.Namespace) -> int:
-    from checker.facts import snapshot
-    from checker.facts.gather import gather
+    from checker import evidence
+    from checker.gather import gather
     from checker.runner import prepare
 
     prepared = prepare(_options(args))
     opts = prepared.options
     store = gather(prepared.plan, opts.forks, opts.timeout, prepared.redactor)
-    snapshot.save(store, args.output, prepared.redactor)
+    evidence.save(store, args.output, prepared.redactor)
     failed = sum(1 for facts in store.values() for f in facts.values() if not f.ok)
     total = sum(len(f) for f in store.values())
     print(f"gathered {total - failed}/{total} facts from {len(store)} host(s) -> {args.output}")
@@ -160,7 +160,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     from checker.collectors.base import load_all
-    from checker.evaluate.operators import OPERATORS
+    from checker.lang.operators import OPERATORS
     from checker.ruleset.schema import inventory_schema, rules_file_schema
     from checker.transports.base import known_transports
 

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from checker import evidence
 from checker.errors import InputError
 from checker.evaluate.engine import Scope, evaluate
-from checker.facts import snapshot
-from checker.facts.gather import FactStore, Progress, gather
+from checker.gather import FactStore, Progress, gather
 from checker.history.store import save_run
 from checker.inventory import Inventory, load_inventory
 from checker.paths import default_rules_dirs
@@ -90,7 +90,7 @@ def select_rules(ruleset: RuleSet, options: Options) -> RuleSet:
 def collect(prepared: Prepared, progress: Progress | None = None) -> FactStore:
     opts = prepared.options
     if opts.from_facts:
-        return snapshot.load_store(opts.from_facts, [hp.host.name for hp in prepared.plan.hosts])
+        return evidence.load_store(opts.from_facts, [hp.host.name for hp in prepared.plan.hosts])
     return gather(prepared.plan, opts.forks, opts.timeout, prepared.redactor, progress)
 
 
@@ -110,7 +110,7 @@ def run(prepared: Prepared, progress: Progress | None = None) -> tuple[RunReport
     started = dt.datetime.now(dt.timezone.utc)
     facts = collect(prepared, progress)
     if prepared.options.save_facts:
-        snapshot.save(facts, prepared.options.save_facts, prepared.redactor)
+        evidence.save(facts, prepared.options.save_facts, prepared.redactor)
     now = evaluation_time(prepared, facts, started)
     scope = Scope(prepared.inventory, prepared.under_test, now)
     waive = Waivers(prepared.waivers, prepared.inventory, started.date())

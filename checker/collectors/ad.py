@@ -23,10 +23,11 @@ from checker.collectors.ad_records import (
     exchange_version_name,
     recipient_type_name,
 )
-from checker.collectors.base import Collector, LdapRequest, LdapSearch, collectors
+from checker.collectors.base import Collector, collectors
 from checker.collectors.records import ExchangeSchema, RootDse
 from checker.errors import CollectError
-from checker.transports import ldap_filter
+from checker.requests import LdapRequest, LdapSearch
+from checker.wire import ldap_filter
 
 Entry = Mapping[str, Any]
 ROOTDSE = LdapSearch("", "(objectClass=*)", (

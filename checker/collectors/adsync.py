@@ -2,7 +2,7 @@
 
 Each snippet projects the cmdlet output to plain objects with quoted property names, so the
 JSON depth is under control and nothing depends on nested CLIXML. `process()` is pure and
-reads the Windows PowerShell 5.1 JSON dialect through `checker.transports.ps_json`. The
+reads the Windows PowerShell 5.1 JSON dialect through `checker.wire.ps_json`. The
 offline export reader (`adsync_export`) produces the same raw shape, so the same rules run.
 
 Example rule use::
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from checker.collectors.base import Collector, PsSnippet, collectors
+from checker.collectors.base import Collector, collectors
 from checker.collectors.records import (
     Connector,
     ConnectorSchema,
@@ -28,7 +28,8 @@ from checker.collectors.records import (
     SyncRule,
 )
 from checker.errors import CollectError
-from checker.transports import ps_json as pj
+from checker.requests import PsSnippet
+from checker.wire import ps_json as pj
 
 TRANSPORTS = ("psrp", "adsync_export")
 IMPORT = "Import-Module ADSync -ErrorAction Stop\n"

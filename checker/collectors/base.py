@@ -10,57 +10,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from checker.facts.records import from_json, to_json
 from checker.registry import Registry
-
-
-@dataclass(frozen=True)
-class LdapSearch:
-    """One LDAP search. `base` may name a RootDSE naming context in braces, e.g.
-    "{schemaNamingContext}" or "CN=Microsoft Exchange,CN=Services,{configurationNamingContext}";
-    the transport fills it in. Values inside `filter` are escaped (RFC 4515) by the collector
-    with `checker.transports.ldap_filter.escape` before this object is built."""
-
-    base: str
-    filter: str
-    attributes: tuple[str, ...]
-    scope: str = "subtree"  # "base" | "one" | "subtree"
-    paged: bool = True
-
-    def describe(self) -> str:
-        return f"{self.scope} {self.base} {self.filter} [{','.join(self.attributes)}]"
-
-
-@dataclass(frozen=True)
-class LdapRequest:
-    """Named searches. The raw reply is `{name: iterable of entries}` where an entry is
-    `{"dn": str, "attributes": {name: [str, ...]}}` (values as strings, as LDAP sends them).
-    The iterables may be lazy generators over paged results: consume each once."""
-
-    searches: Mapping[str, LdapSearch]
-
-    def describe(self) -> str:
-        return "; ".join(f"{n}: {s.describe()}" for n, s in self.searches.items())
-
-
-@dataclass(frozen=True)
-class PsSnippet:
-    """A PowerShell snippet whose output (objects) is the fact's raw data.
-
-    The PSRP transport batches all of one host's snippets into one script and one pipeline,
-    and converts each snippet's output with `ConvertTo-Json` (Windows PowerShell 5.1 dialect:
-    dates as "\\/Date(ms)\\/", enums as ints, a lone object instead of a one-item array).
-    Parameters are passed as PowerShell variables quoted by the transport, never spliced.
-    """
-
-    script: str
-    params: Mapping[str, Any] | None = None
-
-    def describe(self) -> str:
-        return self.script
 
 
 class Collector(ABC):

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.errors import ExpressionError
-from checker.evaluate.expressions import evaluate, render
-from checker.evaluate.operators import OPERATORS
 from checker.facts.records import to_json
+from checker.lang.expressions import evaluate, render
+from checker.lang.operators import OPERATORS
 from checker.ruleset.model import Check
 
 _MISSING = object()

@@ -10,10 +10,10 @@ from typing import Any
 from checker.errors import ExpressionError
 from checker.evaluate.checks import Verdict, run_checks
 from checker.evaluate.context import FactStore, resolve_facts
-from checker.evaluate.expressions import evaluate as evaluate_expr
-from checker.evaluate.expressions import render, render_script
 from checker.facts.records import to_json
 from checker.inventory.model import Host, Inventory
+from checker.lang.expressions import evaluate as evaluate_expr
+from checker.lang.expressions import render, render_script
 from checker.results import Offender, RenderedTask, Result, Status
 from checker.ruleset.model import Rule, RuleSet
 

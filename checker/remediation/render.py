@@ -15,7 +15,7 @@ import yaml
 
 from checker.remediation.planner import host_plans, rules_for
 from checker.results import RenderedTask, Result, RunReport
-from checker.transports.ps_quote import quote_string
+from checker.wire.ps_quote import quote_string
 
 Plans = Mapping[str, Sequence[RenderedTask]]
 

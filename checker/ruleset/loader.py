@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from checker.collectors.base import load_all
 from checker.errors import CheckerError, InputErrors, RuleError
-from checker.evaluate.operators import OPERATORS
+from checker.lang.operators import OPERATORS
 from checker.ruleset.model import Check, FactRef, Rule, RuleSet, Severity, Source, Task
 from checker.ruleset.schema import rule_schema
 from checker.ruleset.semantics import semantic_problems

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from checker.errors import CheckerError, RuleError
-from checker.evaluate.expressions import problems as template_problems
+from checker.lang.expressions import problems as template_problems
 from checker.ruleset.model import Rule
 
 RESERVED_NAMES = ("item", "host", "vars", "now")

@@ -28,9 +28,9 @@ from typing import Any
 import ldap3
 from ldap3.core import exceptions as lx
 
-from checker.collectors.base import LdapRequest, LdapSearch
 from checker.errors import CollectError, TransportError
 from checker.facts.model import FactKey
+from checker.requests import LdapRequest, LdapSearch
 from checker.transports.base import Transport, transports
 from checker.transports.ldap_settings import LdapSettings, connection_args, server_args
 

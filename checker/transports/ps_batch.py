@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from checker.collectors.base import PsSnippet
 from checker.errors import CollectError
-from checker.transports import ps_json
-from checker.transports.ps_quote import assignment, quote_string
+from checker.requests import PsSnippet
+from checker.wire import ps_json
+from checker.wire.ps_quote import assignment, quote_string
 
 JSON_DEPTH = 8
 RESULT_VAR = "$checkerResult"

@@ -23,9 +23,9 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from checker.collectors.base import PsSnippet
 from checker.errors import CollectError, TransportError
 from checker.facts.model import FactKey
+from checker.requests import PsSnippet
 from checker.transports import ps_batch
 from checker.transports.base import Transport, transports
 from checker.transports.psrp_vars import check_psrp_vars, wsman_kwargs

@@ -15,14 +15,15 @@ from typing import Any
 import pytest
 
 from tests.lab import samba
+from tests.lab.net import lab_ip
 
-FIRST_IP = 10  # scenarios listen on 127.0.0.10, .11, ...; templates use 127.0.0.2
+FIRST_IP = 10  # scenarios listen on lab_ip(10), lab_ip(11), ...; templates use lab_ip(2)
 
 
 @pytest.fixture(scope="session")
 def lab_templates(tmp_path_factory: pytest.TempPathFactory) -> samba.Templates:
     samba.require_tools()
-    return samba.build_templates(tmp_path_factory.mktemp("samba-templates"), ip="127.0.0.2")
+    return samba.build_templates(tmp_path_factory.mktemp("samba-templates"), ip=lab_ip(2))
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +36,7 @@ def lab_dc(
     def get(name: str) -> samba.SambaDC:
         dc = running.get(name)
         if dc is None or not dc.running():
-            ip = f"127.0.0.{FIRST_IP + samba.scenario_names().index(name)}"
+            ip = lab_ip(FIRST_IP + samba.scenario_names().index(name))
             root = tmp_path_factory.mktemp(f"dc-{name}")
             dc = running[name] = samba.start_scenario(lab_templates, name, root, ip)
         return dc
@@ -53,7 +54,7 @@ def scratch_dc(
     started: list[samba.SambaDC] = []
 
     def get(name: str) -> samba.SambaDC:
-        dc = samba.start_scenario(lab_templates, name, tmp_path / name, "127.0.0.30")
+        dc = samba.start_scenario(lab_templates, name, tmp_path / name, lab_ip(30))
         started.append(dc)
         return dc
 

@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 
 from tests.lab import samba
+from tests.lab.net import lab_ip
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = Path(__file__).parent / "scenarios" / "estate"
@@ -58,9 +59,9 @@ def load(name: str) -> dict[str, Any]:
 
 def free_ip() -> str:
     """A loopback address with nothing on the fixed LDAP port (Samba cannot change it).
-    Estates take 127.0.0.100 and up; the LDAP lab fixtures use the addresses below."""
+    Estates take lab_ip(100) and up; the LDAP lab fixtures use the addresses below."""
     for n in range(100, 250):
-        ip = f"127.0.0.{n}"
+        ip = lab_ip(n)
         with socket.socket() as s:
             s.settimeout(0.2)
             if s.connect_ex((ip, 389)) != 0:

@@ -3,7 +3,7 @@
 It installs nothing: `samba`, `samba-tool`, `ldbmodify` and `ldapmodify` must be on PATH
 (Debian: samba samba-ad-dc samba-ad-provision winbind ldb-tools ldap-utils).
 
-    python -m tests.lab.samba up healthy --dir /tmp/lab --ip 127.0.0.2
+    python -m tests.lab.samba up healthy --dir /tmp/lab --ip 127.0.0.2   # default lab_ip(2)
     python -m tests.lab.samba down --dir /tmp/lab
 
 One DC is provisioned per session and copied (`cp -a`, stopped) per scenario. LDAP ports are
@@ -31,6 +31,7 @@ from string import Template
 import yaml
 
 from tests.lab.labtls import write_server_files
+from tests.lab.net import lab_ip
 
 LDIF_DIR = Path(__file__).parent / "ldif"
 SCENARIO_DIR = Path(__file__).parent / "scenarios" / "ad"
@@ -101,7 +102,7 @@ class SambaDC:
     """One DC directory (`root/dc`) served on `ip`. Not running until `start()`."""
 
     root: Path
-    ip: str = "127.0.0.2"
+    ip: str = field(default_factory=lambda: lab_ip(2))
     _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -263,7 +264,8 @@ class Templates:
     exchange: SambaDC
 
 
-def build_templates(workdir: Path, ip: str = "127.0.0.2") -> Templates:
+def build_templates(workdir: Path, ip: str | None = None) -> Templates:
+    ip = ip or lab_ip(2)
     plain = provision(workdir / "plain")
     plain.ip = ip
     plain.configure()
@@ -390,13 +392,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("action", choices=["up", "down"])
     p.add_argument("scenario", nargs="?", default="healthy")
     p.add_argument("--dir", type=Path, required=True)
-    p.add_argument("--ip", default="127.0.0.2")
+    p.add_argument("--ip", default=None, help="default: lab_ip(2), 127.<CHECKER_LAB_NET>.0.2")
     args = p.parse_args(argv)
     if args.action == "down":
         SambaDC(args.dir / "run").stop()
         return 0
-    templates = build_templates(args.dir / "templates", args.ip)
-    dc = start_scenario(templates, args.scenario, args.dir / "run", args.ip)
+    ip = args.ip or lab_ip(2)
+    templates = build_templates(args.dir / "templates", ip)
+    dc = start_scenario(templates, args.scenario, args.dir / "run", ip)
     print(f"url={dc.url} ldaps=ldaps://{dc.ip} ca_file={dc.ca_file} user={ADMIN}")
     print(f"password: LAB_AD_PASSWORD={PASSWORD}  (lab only)")
     return 0

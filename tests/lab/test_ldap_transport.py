@@ -16,6 +16,7 @@ from checker.facts.model import FactKey
 from checker.transports.ldap import LdapTransport
 from tests.lab import samba
 from tests.lab.conftest import host_vars
+from tests.lab.net import lab_ip
 from tests.lab.test_ldap_scenarios import apply, write_inventory
 
 pytestmark = pytest.mark.lab
@@ -95,14 +96,14 @@ def test_ntlm_against_samba_is_a_clean_error(lab_dc: Dc) -> None:
 
 def test_refused_connection(lab_dc: Dc) -> None:
     with pytest.raises(TransportError, match="cannot connect"):
-        LdapTransport("x", {"ansible_host": "127.0.0.99", "ansible_user": "u",
+        LdapTransport("x", {"ansible_host": lab_ip(99), "ansible_user": "u",
                             "ansible_password": "p"}, 3).open()
 
 
 @pytest.fixture()
 def silent_server() -> Iterator[str]:
-    """A TCP listener on 127.0.0.98:389 that accepts and never answers."""
-    srv = socket.create_server(("127.0.0.98", 389))
+    """A TCP listener on lab_ip(98):389 that accepts and never answers."""
+    srv = socket.create_server((lab_ip(98), 389))
     held: list[socket.socket] = []
     stop = threading.Event()
 
@@ -116,7 +117,7 @@ def silent_server() -> Iterator[str]:
 
     th = threading.Thread(target=accept, daemon=True)
     th.start()
-    yield "127.0.0.98"
+    yield lab_ip(98)
     stop.set()
     th.join()
     for s in [*held, srv]:

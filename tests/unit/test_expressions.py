@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from checker.errors import ExpressionError
-from checker.evaluate.expressions import evaluate, problems, render
+from checker.lang.expressions import evaluate, problems, render
 
 
 def test_native_rendering_keeps_lists() -> None:

@@ -10,8 +10,8 @@ import pytest
 from checker.collectors.ad import dn_to_dns, duplicates, gentime, recipient_searches
 from checker.collectors.ad_records import exchange_version_name, recipient_type_name
 from checker.errors import TransportError
-from checker.transports import ldap_filter
 from checker.transports.ldap import LdapSettings, LdapTransport, connection_args, server_args
+from checker.wire import ldap_filter
 
 BASE = {"ansible_host": "dc1.example.com", "ansible_user": "svc@example.com",
         "ansible_password": "S3cret!"}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from checker.errors import ExpressionError
-from checker.evaluate.operators import OPERATORS
+from checker.lang.operators import OPERATORS
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.timezone.utc)
 HOUR_AGO = NOW - dt.timedelta(hours=1)

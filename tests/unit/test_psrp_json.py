@@ -7,12 +7,12 @@ import datetime as dt
 
 import pytest
 
-from checker.collectors.base import PsSnippet
 from checker.errors import CollectError
-from checker.transports import ps_json as pj
+from checker.requests import PsSnippet
 from checker.transports.ps_batch import build_script, parse_document
-from checker.transports.ps_quote import assignment, literal, quote_string
 from checker.transports.psrp_vars import check_psrp_vars, wsman_kwargs
+from checker.wire import ps_json as pj
+from checker.wire.ps_quote import assignment, literal, quote_string
 
 UTC = dt.timezone.utc
 

@@ -42,7 +42,7 @@ def run(tmp: Path, waivers: list[dict[str, Any]], today: dt.date, strict: bool =
     rules = load_rules([str(write_rules(tmp, RULES))])
     (tmp / "w.yml").write_text(yaml.safe_dump(waivers, sort_keys=False))
     waive = Waivers(load_waivers(str(tmp / "w.yml")), inv, today)
-    from checker.facts.snapshot import load_store
+    from checker.evidence import load_store
 
     store = load_store(tmp / "facts.json", list(inv.hosts))
     now = dt.datetime.combine(today, dt.time(12), dt.timezone.utc)

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 import tree_sitter
 
-from checker.collectors.base import PsSnippet, collectors, load_all
+from checker.collectors.base import collectors, load_all
+from checker.requests import PsSnippet
 from checker.transports.ps_batch import build_script
 
 from .engine import Engine
@@ -123,7 +124,7 @@ def test_json_51_dialect() -> None:
 @pytest.mark.parametrize("value", ["it's", "$(Remove-Item C:\\) `n \"x\"", "\u2019a\u2018",
                                    42, True, None, ["a", "b'c"]])
 def test_quoted_values_read_back_unchanged(value: Any) -> None:
-    from checker.transports.ps_quote import assignment
+    from checker.wire.ps_quote import assignment
 
     out, writer = run(assignment("v", value) + "\n,$v" if isinstance(value, list)
                       else assignment("v", value) + "\n$v")

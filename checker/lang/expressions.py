@@ -17,7 +17,7 @@ from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from checker.errors import ExpressionError
-from checker.evaluate.values import parse_duration, version_tuple
+from checker.lang.values import parse_duration, version_tuple
 
 _WHOLE = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.S)
 _VERSION_OPS: dict[str, Callable[[tuple[int, ...], tuple[int, ...]], bool]] = {
@@ -90,7 +90,7 @@ ENV = _environment()
 def _powershell_literal(value: Any) -> Any:
     """Every `{{ value }}` in a remediation script becomes a PowerShell literal (a quoted
     string, a number, $true/$false/$null), so data from a directory can never become code."""
-    from checker.transports.ps_quote import literal
+    from checker.wire.ps_quote import literal
 
     if isinstance(value, jinja2.runtime.Undefined):
         return value

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.errors import ExpressionError
-from checker.evaluate.values import as_datetime, parse_duration, version_tuple
+from checker.lang.values import as_datetime, parse_duration, version_tuple
 
 Check = Callable[[Any, Any, dt.datetime], bool]
 

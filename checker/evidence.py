@@ -1,0 +1,92 @@
+"""Evidence bundles: save gathered facts (secrets redacted) as a facts file, and load a file
+back as typed facts for replay (`--from-facts`). Above collectors: each fact's collector
+dumps and rebuilds its typed record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from checker import __version__
+from checker.collectors.base import load_all
+from checker.errors import CheckerError
+from checker.facts.model import Fact, FactKey, FactStatus, FactStore, Provenance
+from checker.facts.records import parse_datetime, to_json
+from checker.facts.snapshot import FORMAT, host_rows, read
+from checker.redact import Redactor
+
+
+def dump(store: Mapping[str, Mapping[FactKey, Fact]], redactor: Redactor) -> dict[str, Any]:
+    registry = load_all()
+    hosts: dict[str, Any] = {}
+    for host, facts in store.items():
+        rows = []
+        for key, fact in sorted(facts.items()):
+            value = registry.get(key.collector)().dump(fact.value) if fact.ok else None
+            rows.append(
+                {
+                    "collector": key.collector,
+                    "params": to_json(key.param_dict),
+                    "status": fact.status.value,
+                    "value": value,
+                    "provenance": to_json(fact.provenance) if fact.provenance else None,
+                }
+            )
+        hosts[host] = {"facts": rows}
+    doc = {
+        "format": FORMAT,
+        "checker_version": __version__,
+        "created_at": to_json(dt.datetime.now(dt.timezone.utc)),
+        "hosts": hosts,
+    }
+    return redactor.scrub(doc)
+
+
+def save(store: Mapping[str, Mapping[FactKey, Fact]], path: str | Path, redactor: Redactor) -> None:
+    text = json.dumps(dump(store, redactor), indent=1, sort_keys=False)
+    Path(path).write_text(text + "\n", encoding="utf-8")
+
+
+def fact_from_row(row: Mapping[str, Any], host: str) -> Fact:
+    """Rebuild one stored fact (typed value, recorded provenance)."""
+    key = FactKey.of(row["collector"], row.get("params") or {})
+    status = FactStatus(row.get("status", "ok"))
+    prov = _provenance(row.get("provenance"), host, key)
+    if status is not FactStatus.OK:
+        return Fact(key, status, None, prov)
+    try:
+        value = load_all().get(key.collector)().load(row.get("value"))
+    except (KeyError, TypeError, ValueError) as e:
+        raise CheckerError(f"stored fact {key} for {host} cannot be read: {e}") from None
+    return Fact(key, FactStatus.OK, value, prov)
+
+
+def load_store(path: str | Path, hosts: Iterable[str]) -> FactStore:
+    doc = read(path)
+    store: FactStore = {}
+    for host in hosts:
+        facts = {}
+        for row in host_rows(doc, host):
+            fact = fact_from_row(row, host)
+            facts[fact.key] = fact
+        store[host] = facts
+    return store
+
+
+def _provenance(data: Any, host: str, key: FactKey) -> Provenance:
+    if not isinstance(data, dict):
+        now = dt.datetime.now(dt.timezone.utc)
+        return Provenance(host, key.collector, "snapshot", "", now, 0.0)
+    return Provenance(
+        host=data.get("host", host),
+        collector=data.get("collector", key.collector),
+        transport=data.get("transport", "snapshot"),
+        request=data.get("request", ""),
+        started_at=parse_datetime(data["started_at"]),
+        duration_s=float(data.get("duration_s", 0.0)),
+        error=data.get("error"),
+    )
