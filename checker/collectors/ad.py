@@ -242,9 +242,10 @@ class ExchangeSchemaCollector(_Ldap):
                          scope="one")
         meso = LdapSearch("CN=Microsoft Exchange System Objects,{defaultNamingContext}",
                           "(objectClass=*)", ("objectVersion",), scope="base", paged=False)
-        return LdapRequest({"schema": schema, "org": org, "meso": meso})
+        return LdapRequest({"rootdse": ROOTDSE, "schema": schema, "org": org, "meso": meso})
 
     def process(self, raw: Any, params: Mapping[str, Any]) -> ExchangeSchema:
+        root = rootdse_record(one(raw, "rootdse", "the RootDSE"))
         found = {(first(a, "lDAPDisplayName") or "").lower(): a for a in entries(raw, "schema")}
         if SCHEMA_CANARY.lower() not in found:
             raise CollectError("cannot read the schema partition: proxyAddresses was not found "
@@ -266,6 +267,8 @@ class ExchangeSchemaCollector(_Ldap):
             organization=first(orgs[0], "cn") if orgs else None,
             org_object_version=as_int(first(orgs[0], "objectVersion")) if orgs else None,
             domain_object_version=as_int(first(meso, "objectVersion")),
+            forest=dn_to_dns(root.root_domain_naming_context),
+            domain=dn_to_dns(root.default_naming_context),
         )
 
 

@@ -39,6 +39,11 @@ class ExchangeSchema:
     organization: str | None = None  # name of the msExchOrganizationContainer
     org_object_version: int | None = None  # objectVersion of the org container (PrepareAD)
     domain_object_version: int | None = None  # objectVersion of MESO (PrepareDomain)
+    # Which forest and domain the DC that answered belongs to (RootDSE rootDomainNamingContext
+    # and defaultNamingContext as DNS names, lower case): cross-host rules compare a DC only
+    # with DCs of its own forest, and a Connect AD connector only with its forest's DCs.
+    forest: str | None = None
+    domain: str | None = None
 
 
 # --------------------------------------------------------------------------- Entra Connect Sync
