@@ -52,6 +52,14 @@ def _progress(prepared: Prepared, verbose: bool) -> Callable[[str, str], None] |
     return report
 
 
+def _warn_insecure(prepared: Prepared) -> None:
+    """Every insecure connection setting, on stderr, on every run that contacts hosts."""
+    if prepared.options.from_facts:
+        return
+    for warning in prepared.plan.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
 def cmd_apply(args: argparse.Namespace) -> int:
     from checker.reporters.base import get_reporter, parse_spec
     from checker.runner import prepare, run
@@ -65,6 +73,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
         raise InputError("--remediate asks for confirmation: add --yes when not interactive")
     prepared = prepare(opts)
+    _warn_insecure(prepared)
     report, _ = run(prepared, _progress(prepared, args.verbose))
     color = sys.stdout.isatty() and not args.no_color
     if args.remediate:
@@ -89,6 +98,7 @@ def cmd_gather(args: argparse.Namespace) -> int:
     from checker.runner import prepare
 
     prepared = prepare(_options(args))
+    _warn_insecure(prepared)
     opts = prepared.options
     store = gather(prepared.plan, opts.forks, opts.timeout, prepared.redactor)
     evidence.save(store, args.output, prepared.redactor)

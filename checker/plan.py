@@ -29,6 +29,8 @@ class HostPlan:
 @dataclass(frozen=True)
 class Plan:
     hosts: tuple[HostPlan, ...]
+    # "host: setting: risk" for every insecure connection setting of a planned host
+    warnings: tuple[str, ...] = ()
 
     @property
     def fact_count(self) -> int:
@@ -61,7 +63,16 @@ def build_plan(ruleset: RuleSet, inventory: Inventory, under_test: Sequence[str]
         plans.append(HostPlan(host, host.connection, keys, tuple(rules.get(name, ()))))
     if problems:
         raise InputErrors(problems)
-    return Plan(tuple(plans))
+    return Plan(tuple(plans), insecure_settings(plans))
+
+
+def insecure_settings(plans: Sequence[HostPlan]) -> tuple[str, ...]:
+    """Every weakened security setting of the hosts to contact, worded for a warning."""
+    return tuple(
+        f"host {hp.host.name}: {risk}"
+        for hp in plans if hp.facts
+        for risk in get_transport(hp.transport).insecure_settings(hp.host.vars)
+    )
 
 
 def _check_host(host: Host, keys: Sequence[FactKey]) -> None:

@@ -123,7 +123,7 @@ def run(prepared: Prepared, progress: Progress | None = None) -> tuple[RunReport
         results=(*rows, *waiver_rows),
         hosts=prepared.under_test,
         fail_on=prepared.options.fail_on,
-        warnings=tuple(warnings),
+        warnings=(*([] if prepared.options.from_facts else prepared.plan.warnings), *warnings),
     )
     if prepared.options.history:
         run_id = save_run(prepared.options.history, report, prepared.redactor)

@@ -36,6 +36,14 @@ class Transport(ABC):
         """Problems with this host's connection variables, found before any connection."""
         return ()
 
+    @classmethod
+    def insecure_settings(cls, hostvars: Mapping[str, Any]) -> Sequence[str]:
+        """Settings of this host that weaken security (no TLS verification, a password sent in
+        clear, no message encryption). Each one is a sentence naming the variable and the risk.
+        They never stop a run: the runner warns about them on every run, on stderr and in every
+        report."""
+        return ()
+
     def target(self) -> str:
         """What the provenance names as the peer, e.g. "ldaps://dc1.example.com:636"."""
         return str(self.vars.get("ansible_host", self.host))

@@ -97,3 +97,28 @@ def test_fail_on_and_profiles_gate_the_exit_code(tmp_path: Path) -> None:
     assert incident.returncode == 1 and "HYG-UPN-FORMAT" not in rules
     assert "AADC-CONNECTOR-SCHEMA-EXCHANGE" in rules
     assert checker("apply", str(DEMO), "--profile", "nope").returncode == 3
+
+
+def test_insecure_settings_warn_on_stderr_and_in_the_report(tmp_path, monkeypatch, capsys):
+    """The transport hook: every insecure setting a transport names is a warning on stderr and
+    in the report's warnings, on every run (a fake transport names one for its host)."""
+    import json as _json
+
+    from checker.transports import base
+    from checker.transports.snapshot import SnapshotTransport
+
+    class Loud(SnapshotTransport):
+        @classmethod
+        def insecure_settings(cls, hostvars):
+            return ["checker_demo_insecure: true sends the password in clear text"]
+
+    monkeypatch.setitem(base.transports._items, "snapshot", Loud)
+    out = tmp_path / "r.json"
+    from checker.cli import main
+
+    code = main(["apply", str(DEMO), "--report", f"json:{out}"])
+    err = capsys.readouterr().err
+    assert code in (0, 1)
+    assert "warning: host aadc01.lab.example.com: checker_demo_insecure: true sends" in err
+    warnings = _json.loads(out.read_text())["warnings"]
+    assert any("checker_demo_insecure" in w for w in warnings)
