@@ -172,7 +172,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from checker.collectors.base import load_all
     from checker.lang.operators import OPERATORS
     from checker.ruleset.schema import inventory_schema, rules_file_schema
-    from checker.transports.base import known_transports
+    from checker.transports.base import connection_names
 
     if args.what == "rules":
         doc = rules_file_schema(dict(load_all().items()), sorted(OPERATORS))
@@ -185,7 +185,12 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
         doc = PROFILES_SCHEMA
     else:
-        doc = inventory_schema(known_transports())
+        from checker.transports.variables import transport_tables
+
+        names: dict[str, object] = {}
+        for table in transport_tables():
+            names.update(table.json_schema())
+        doc = inventory_schema(connection_names(), names)
     print(json.dumps(doc, indent=2))
     return 0
 

@@ -15,7 +15,7 @@ from checker.errors import CheckerError, InputError, InputErrors
 from checker.facts.model import FactKey
 from checker.inventory.model import Host, Inventory
 from checker.ruleset.model import RuleSet
-from checker.transports.base import get_transport, known_transports
+from checker.transports.base import canonical_connection, connection_names, get_transport
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,8 @@ def build_plan(ruleset: RuleSet, inventory: Inventory, under_test: Sequence[str]
         except CheckerError as e:
             problems.append(e)
             continue
-        plans.append(HostPlan(host, host.connection, keys, tuple(rules.get(name, ()))))
+        plans.append(HostPlan(host, canonical_connection(host.connection), keys,
+                              tuple(rules.get(name, ()))))
     if problems:
         raise InputErrors(problems)
     return Plan(tuple(plans), insecure_settings(plans))
@@ -76,10 +77,10 @@ def insecure_settings(plans: Sequence[HostPlan]) -> tuple[str, ...]:
 
 
 def _check_host(host: Host, keys: Sequence[FactKey]) -> None:
-    if host.connection not in known_transports():
+    if host.connection not in connection_names():
         raise InputError(
             f"host {host.name}: ansible_connection {host.connection!r} is not supported "
-            f"(use one of: {', '.join(known_transports())})",
+            f"(use one of: {', '.join(connection_names())})",
             inventory_file(host),
         )
     transport = get_transport(host.connection)
@@ -87,7 +88,7 @@ def _check_host(host: Host, keys: Sequence[FactKey]) -> None:
     registry = load_all()
     for key in keys:
         collector = registry.get(key.collector)
-        if not transport.replays and host.connection not in collector.transports:
+        if not transport.replays and transport.protocol() not in collector.transports:
             problems.append(
                 f"collector {key.collector} cannot run over {host.connection} "
                 f"(it runs over {', '.join(collector.transports)})"

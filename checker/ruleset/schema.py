@@ -131,29 +131,31 @@ def rules_file_schema(collectors: dict[str, Any], operators: list[str]) -> dict[
     }
 
 
-def inventory_schema(transports: list[str]) -> dict[str, Any]:
+def inventory_schema(transports: list[str], variables: dict[str, Any] | None = None,
+                     ) -> dict[str, Any]:
+    """An Ansible YAML inventory; `variables` (name -> JSON Schema, from the transports'
+    variable tables) describes the connection variables of hosts and groups."""
+    hostvars: dict[str, Any] = {
+        "type": ["object", "null"],
+        "properties": {"ansible_connection": {"type": "string", "enum": transports},
+                       **(variables or {})},
+    }
     group: dict[str, Any] = {
         "type": ["object", "null"],
         "additionalProperties": False,
         "properties": {
-            "hosts": {
-                "type": ["object", "null"],
-                "additionalProperties": {"type": ["object", "null"]},
-            },
-            "vars": {"type": ["object", "null"]},
+            "hosts": {"type": ["object", "null"], "additionalProperties": {"$ref": "#/$defs/vars"}},
+            "vars": {"$ref": "#/$defs/vars"},
             "children": {
                 "type": ["object", "null"],
                 "additionalProperties": {"$ref": "#/$defs/group"},
             },
         },
     }
-    group["properties"]["vars"]["properties"] = {
-        "ansible_connection": {"type": "string", "enum": transports}
-    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "checker inventory (Ansible YAML inventory)",
         "type": "object",
-        "$defs": {"group": group},
+        "$defs": {"group": group, "vars": hostvars},
         "additionalProperties": {"$ref": "#/$defs/group"},
     }

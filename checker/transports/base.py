@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from checker.errors import CollectError
 from checker.facts.model import FactKey
 from checker.registry import Registry
+from checker.transports.variables import VarTable
 
 
 class Transport(ABC):
@@ -25,6 +26,11 @@ class Transport(ABC):
     # than raw replies for `Collector.process`.
     replays: ClassVar[bool] = False
     runs_scripts: ClassVar[bool] = False  # can run remediation scripts (--remediate)
+    # The connection variables this transport reads, declared once (checker/transports/
+    # variables.py): checks, `checker schema inventory` and the docs come from it.
+    variables: ClassVar[VarTable | None] = None
+    # Collectors that run over `serves_as` run over this transport too (winrm -> psrp).
+    serves_as: ClassVar[str | None] = None
 
     def __init__(self, host: str, hostvars: Mapping[str, Any], timeout: float) -> None:
         self.host = host
@@ -34,7 +40,12 @@ class Transport(ABC):
     @classmethod
     def check_vars(cls, hostvars: Mapping[str, Any]) -> Sequence[str]:
         """Problems with this host's connection variables, found before any connection."""
-        return ()
+        return cls.variables.read(hostvars)[1] if cls.variables else ()
+
+    @classmethod
+    def protocol(cls) -> str:
+        """The name collectors use for what this transport speaks."""
+        return cls.serves_as or cls.registry_name
 
     @classmethod
     def insecure_settings(cls, hostvars: Mapping[str, Any]) -> Sequence[str]:
@@ -70,14 +81,30 @@ transports: Registry[type[Transport]] = Registry("transport", {
     "snapshot": "checker.transports.snapshot",
     "ldap": "checker.transports.ldap",
     "psrp": "checker.transports.psrp",
+    "winrm": "checker.transports.psrp",
     "adsync_export": "checker.transports.export",
 })
+
+# Fully qualified names Ansible accepts for the same connection plugins.
+CONNECTION_ALIASES = {
+    "ansible.builtin.psrp": "psrp", "ansible.legacy.psrp": "psrp",
+    "ansible.builtin.winrm": "winrm", "ansible.legacy.winrm": "winrm",
+}
+
+
+def canonical_connection(name: str) -> str:
+    return CONNECTION_ALIASES.get(name, name)
 
 
 def get_transport(name: str) -> type[Transport]:
     """The transport class for an `ansible_connection` value, imported on first use."""
-    return transports.get(name)
+    return transports.get(canonical_connection(name))
 
 
 def known_transports() -> list[str]:
     return transports.names()
+
+
+def connection_names() -> list[str]:
+    """Every accepted `ansible_connection` value (registered names and Ansible's FQCNs)."""
+    return sorted({*transports.names(), *CONNECTION_ALIASES})

@@ -28,7 +28,14 @@ from checker.facts.model import FactKey
 from checker.requests import PsSnippet
 from checker.transports import ps_batch
 from checker.transports.base import Transport, transports
-from checker.transports.psrp_vars import check_psrp_vars, wsman_kwargs
+from checker.transports.psrp_vars import (
+    PSRP_VARS,
+    WINRM_VARS,
+    check_psrp_vars,
+    configuration_name,
+    wsman_kwargs,
+)
+from checker.transports.variables import VarTable
 
 log = logging.getLogger(__name__)
 
@@ -36,18 +43,24 @@ log = logging.getLogger(__name__)
 @transports.register("psrp")
 class PsrpTransport(Transport):
     runs_scripts = True
+    variables = PSRP_VARS
 
     def __init__(self, host: str, hostvars: Mapping[str, Any], timeout: float) -> None:
         super().__init__(host, hostvars, timeout)
         self._pool: Any = None
         self._wsman: Any = None
+        self._kwargs = wsman_kwargs(host, hostvars, timeout, self.table())
 
     @classmethod
     def check_vars(cls, hostvars: Mapping[str, Any]) -> Sequence[str]:
-        return check_psrp_vars(hostvars)
+        return check_psrp_vars(hostvars, cls.table())
+
+    @classmethod
+    def table(cls) -> VarTable:
+        return cls.variables or PSRP_VARS
 
     def target(self) -> str:
-        kw = wsman_kwargs(self.host, self.vars, self.timeout)
+        kw = self._kwargs
         scheme = "https" if kw["ssl"] else "http"
         return f"{scheme}://{kw['server']}:{kw['port']}/{kw['path']}"
 
@@ -56,9 +69,10 @@ class PsrpTransport(Transport):
         from pypsrp.wsman import WSMan
 
         with self._errors("connecting"):
-            self._wsman = WSMan(**wsman_kwargs(self.host, self.vars, self.timeout))
+            self._wsman = WSMan(**self._kwargs)
             _resolve_environment_once(self._wsman)
-            pool = RunspacePool(self._wsman)
+            pool = RunspacePool(self._wsman,
+                                configuration_name=configuration_name(self.vars, self.table()))
             pool.open()
             self._pool = pool
 
@@ -117,7 +131,7 @@ class PsrpTransport(Transport):
         from pypsrp.powershell import PSInvocationState
 
         deadline = time.monotonic() + self.timeout
-        op_timeout = int(self.vars.get("ansible_psrp_operation_timeout", 20))
+        op_timeout = int(self._kwargs["operation_timeout"])
         while ps.state == PSInvocationState.RUNNING:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -141,11 +155,20 @@ class PsrpTransport(Transport):
                 log.debug("closing the runspace pool on %s failed: %s", self.host, type(e).__name__)
 
     def _scrub(self, text: str) -> str:
-        password = self.vars.get("ansible_password")
+        password = self._kwargs["password"]
         return text.replace(str(password), "********") if password else text
 
     def _errors(self, doing: str) -> _ErrorMapper:
         return _ErrorMapper(self, doing)
+
+
+@transports.register("winrm")
+class WinrmTransport(PsrpTransport):
+    """`ansible_connection: winrm`: the `ansible_winrm_*` variables, the same WSMan/PSRP
+    client (pypsrp) and the same collectors as psrp."""
+
+    variables = WINRM_VARS
+    serves_as = "psrp"
 
 
 def _resolve_environment_once(wsman: Any) -> None:
