@@ -14,10 +14,12 @@ from checker.facts.records import to_json
 from checker.inventory.model import Host, Inventory
 from checker.lang.expressions import evaluate as evaluate_expr
 from checker.lang.expressions import render, render_script
+from checker.lang.sandbox import TimeLimitExceeded, tick, time_limit
 from checker.results import Offender, RenderedTask, Result, Status
 from checker.ruleset.model import Rule, RuleSet
 
 BLOCKING = (Status.FAIL, Status.ERROR, Status.BLOCKED)
+RULE_TIME_LIMIT_S = 120.0  # one rule on one host, every object and expression included
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,18 @@ def evaluate_one(
     rule: Rule, host: Host, scope: Scope, facts: FactStore, done: Mapping[str, list[Result]]
 ) -> Result:
     base = _Row(rule, host.name)
+    try:
+        with time_limit(RULE_TIME_LIMIT_S):
+            return _evaluate_one(rule, host, scope, facts, done, base)
+    except TimeLimitExceeded as e:
+        base.extra = {}
+        return base.make(Status.ERROR, f"cannot evaluate: {e}")
+
+
+def _evaluate_one(
+    rule: Rule, host: Host, scope: Scope, facts: FactStore, done: Mapping[str, list[Result]],
+    base: _Row,
+) -> Result:
     blockers = _blockers(rule, host.name, done)
     if blockers:
         return base.make(Status.BLOCKED, f"blocked by {', '.join(blockers)}")
@@ -136,7 +150,10 @@ def _per_object(rule: Rule, ctx: dict[str, Any], now: dt.datetime, base: _Row) -
         total += 1
         octx["item"] = item
         try:
+            tick()
             verdict: Verdict = run_checks(rule.expect, octx, now)
+        except TimeLimitExceeded:
+            raise
         except ExpressionError as e:
             errors += 1
             offenders.append(Offender(_object_name(rule, octx), f"cannot evaluate: {e}",

@@ -3,6 +3,8 @@
 A string that is one `{{ expression }}` evaluates to its native value (a list stays a list);
 any other string renders as text. StrictUndefined: an undefined name is an error, never
 an empty string. Validation rejects access to `_`-prefixed attributes before anything runs.
+Everything runs in the bounded sandbox (`checker.lang.sandbox`): limited integers, sizes and
+time, each expression or render under its own time limit.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from typing import Any
 
 import jinja2
 from jinja2 import nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from checker.errors import ExpressionError
+from checker.lang.sandbox import BoundedSandbox, time_limit
 from checker.lang.values import parse_duration, version_tuple
 
 _WHOLE = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.S)
@@ -43,8 +45,8 @@ def _version_test(value: Any, other: Any, op: str = "==") -> bool:
     return _VERSION_OPS[op](version_tuple(value), version_tuple(other))
 
 
-def _environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+def _environment() -> BoundedSandbox:
+    env = BoundedSandbox(undefined=jinja2.StrictUndefined, autoescape=False)
     env.tests["version"] = _version_test
     env.tests["version_compare"] = _version_test
     env.filters["duration"] = parse_duration
@@ -119,7 +121,8 @@ def render_script(template: str, context: Mapping[str, Any]) -> str:
 def _render_with(compiled: Callable[[str], jinja2.Template], template: str,
                  context: Mapping[str, Any], label: str) -> str:
     try:
-        return compiled(template).render(**context)
+        with time_limit():
+            return compiled(template).render(**context)
     except jinja2.TemplateSyntaxError as e:
         raise ExpressionError(f"syntax error in {label}: {e.message}") from None
     except Exception as e:
@@ -139,7 +142,8 @@ def _compiled_template(source: str) -> jinja2.Template:
 def evaluate(expression: str, context: Mapping[str, Any]) -> Any:
     """The native value of a bare expression (`that:` / `when:`)."""
     try:
-        value = _compiled_expression(expression)(**context)
+        with time_limit():
+            value = _compiled_expression(expression)(**context)
     except jinja2.TemplateSyntaxError as e:
         raise ExpressionError(f"syntax error in {expression!r}: {e.message}") from None
     except Exception as e:
