@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from checker.paths import default_rules_dirs
 
 if TYPE_CHECKING:
+    from checker.results import RunReport
     from checker.runner import Options, Prepared
 
 
@@ -72,6 +73,13 @@ def cmd_apply(args: argparse.Namespace) -> int:
         from checker.errors import InputError
 
         raise InputError("--remediate asks for confirmation: add --yes when not interactive")
+    if args.remediation_out:
+        from checker.errors import InputError
+        from checker.remediation.outdir import dir_problem
+
+        problem = dir_problem(Path(args.remediation_out))
+        if problem:
+            raise InputError(problem)
     prepared = prepare(opts)
     _warn_insecure(prepared)
     report, _ = run(prepared, _progress(prepared, args.verbose))
@@ -85,10 +93,21 @@ def cmd_apply(args: argparse.Namespace) -> int:
         if not (args.remediate and name == "console" and path is None):
             reporter.write(report, path)
     if args.remediation_out:
-        from checker.remediation.render import write_remediation
+        return _write_plan(prepared, report, args.remediation_out)
+    return report.exit_code
 
-        files = write_remediation(report, args.remediation_out)
-        print(f"remediation plan: {len(files)} file(s) in {args.remediation_out}", file=sys.stderr)
+
+def _write_plan(prepared: Prepared, report: RunReport, out: str) -> int:
+    from checker.errors import CheckerError
+    from checker.remediation.render import write_remediation
+
+    connections = {h.name: h.connection for h in prepared.inventory.hosts.values()}
+    try:
+        files = write_remediation(report, out, prepared.redactor, connections)
+    except CheckerError as e:  # after the run: the verdict stands, the plan is missing
+        print(f"error: {e}", file=sys.stderr)
+        return report.exit_code or 2
+    print(f"remediation plan: {len(files)} file(s) in {out}", file=sys.stderr)
     return report.exit_code
 
 

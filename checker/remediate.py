@@ -14,7 +14,9 @@ from checker.remediation.execute import (
     merge,
     recheck,
 )
+from checker.remediation.kinds import kind_of
 from checker.remediation.planner import host_plans
+from checker.remediation.text import lines, one_line
 from checker.reporters.console import ConsoleReporter
 from checker.results import RunReport
 from checker.runner import Prepared
@@ -24,23 +26,24 @@ def remediate(prepared: Prepared, before: RunReport, yes: bool, color: bool) -> 
     console = ConsoleReporter(prepared.redactor, color=color)
     console.write(before, None)
     plans = host_plans(before.results)
-    runnable = any(t.kind == "powershell" for tasks in plans.values() for t in tasks)
+    runnable = any(kind_of(t).runs for tasks in plans.values() for t in tasks)
     say = print
+    mask = prepared.redactor.text
     if not runnable:
         say("Remediation: no powershell task to run.")
         return before
     say("Remediation tasks (powershell tasks run; manual tasks stay pending):")
-    say(describe_tasks(plans))
+    say(describe_tasks(plans, prepared.redactor))
     if not yes and not confirm_interactively():
         say("Not confirmed: nothing was run.")
         return before
     runs = execute(prepared, plans)
     say("\nRemediation results:")
     for r in runs:
-        say(f"  [{r.status}] {r.task.host}: {r.task.name}" +
-            (f" ({r.duration_s:.1f}s)" if r.duration_s else ""))
-        for line in r.output.splitlines()[:20]:
-            say(f"      {line}")
+        head = f"  [{r.status}] {one_line(r.task.host)}: {one_line(r.task.name)}"
+        say(mask(head + (f" ({r.duration_s:.1f}s)" if r.duration_s else "")))
+        for line in lines(r.output)[:20]:
+            say(mask(f"      {line}"))
     affected = affected_rules(prepared.ruleset, before.results)
     after = recheck(prepared, affected)
     merged = merge(before, after)
@@ -49,7 +52,7 @@ def remediate(prepared: Prepared, before: RunReport, yes: bool, color: bool) -> 
     for row in after.results:
         if row.rule_id in affected:
             was = old.get((row.rule_id, row.host), "-")
-            say(f"  {row.rule_id:40} {row.host:24} {was:>8} -> {row.status.value}")
+            say(mask(f"  {row.rule_id:40} {one_line(row.host):24} {was:>8} -> {row.status.value}"))
     say("")
     console.write(merged, None)
     sys.stdout.flush()

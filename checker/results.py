@@ -32,6 +32,7 @@ class RenderedTask:
     host: str
     script: str | None = None
     steps: str | None = None
+    subsumes: tuple[str, ...] = ()  # names of tasks this one makes unnecessary on its host
 
     def identity(self) -> tuple[str, str, str, str]:
         return (self.host, self.kind, self.name, self.script or self.steps or "")

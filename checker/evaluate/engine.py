@@ -238,6 +238,7 @@ def _tasks(
                     host=host,
                     script=render_script(task.script, ctx) if task.script else None,
                     steps=str(render(task.steps, ctx)) if task.steps else None,
+                    subsumes=task.subsumes,
                 )
             except ExpressionError as e:
                 notes.append(f"remediation {task.name!r} could not be rendered: {e}")

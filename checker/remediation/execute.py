@@ -11,6 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from checker.errors import CheckerError
+from checker.redact import Redactor
+from checker.remediation.kinds import kind_of
+from checker.remediation.text import lines as text_lines
+from checker.remediation.text import one_line
 from checker.results import RenderedTask, Result, RunReport, Status
 from checker.ruleset.model import RuleSet
 from checker.runner import Prepared, prepare, run
@@ -25,16 +29,19 @@ class TaskRun:
     duration_s: float = 0.0
 
 
-def describe_tasks(plans: dict[str, list[RenderedTask]]) -> str:
+def describe_tasks(plans: dict[str, list[RenderedTask]], redactor: Redactor) -> str:
+    """The --remediate listing: what will run and what stays manual, secrets masked and every
+    value on its own lines (a name with a line break cannot fake a listing line)."""
     lines = []
     for host, tasks in plans.items():
-        lines.append(f"{host}:")
+        lines.append(f"{one_line(host)}:")
         for i, t in enumerate(tasks, 1):
-            what = "will run" if t.kind == "powershell" else "manual, not run (pending)"
-            lines.append(f"  {i}. [{what}] {t.name}")
-            if t.kind == "powershell":
-                lines += [f"       {line}" for line in (t.script or "").splitlines()]
-    return "\n".join(lines)
+            kind = kind_of(t)
+            what = "will run" if kind.runs else "manual, not run (pending)"
+            lines.append(f"  {i}. [{what}] {one_line(t.name)}")
+            if kind.runs:
+                lines += [f"       {line}" for line in text_lines(kind.script(t) or "")]
+    return redactor.text("\n".join(lines))
 
 
 def execute(prepared: Prepared, plans: dict[str, list[RenderedTask]]) -> list[TaskRun]:
@@ -47,14 +54,13 @@ def execute(prepared: Prepared, plans: dict[str, list[RenderedTask]]) -> list[Ta
         if not cls.runs_scripts:
             note = (f"the {h.connection} connection cannot run PowerShell: run it from "
                     "plan.md or the host's .ps1 (--remediation-out)")
-            runs += [TaskRun(t, "pending", note if t.kind == "powershell" else "")
-                     for t in tasks]
+            runs += [TaskRun(t, "pending", note if kind_of(t).runs else "") for t in tasks]
             continue
         transport = cls(host, h.vars, prepared.options.timeout)
         try:
             transport.open()
         except CheckerError as e:
-            runs += [TaskRun(t, "failed" if t.kind == "powershell" else "pending", str(e))
+            runs += [TaskRun(t, "failed" if kind_of(t).runs else "pending", str(e))
                      for t in tasks]
             continue
         stopped = False
@@ -68,13 +74,14 @@ def execute(prepared: Prepared, plans: dict[str, list[RenderedTask]]) -> list[Ta
 
 
 def _one(transport: Transport, task: RenderedTask, stopped: bool) -> TaskRun:
-    if task.kind != "powershell":
+    kind = kind_of(task)
+    if not kind.runs:
         return TaskRun(task, "pending")
     if stopped:
         return TaskRun(task, "not run", "an earlier task on this host failed")
     t0 = time.monotonic()
     try:
-        out = transport.run_script(task.script or "")
+        out = kind.run(transport, task)
     except CheckerError as e:
         return TaskRun(task, "failed", str(e), time.monotonic() - t0)
     return TaskRun(task, "done", out, time.monotonic() - t0)

@@ -1,137 +1,74 @@
 """Write the remediation plan: plan.md, one <host>.ps1 per host, and an Ansible playbook.
 
 Tasks come from `host_plans` (ordered by rule dependencies and each rule's task order,
-deduplicated per host). Nothing here runs anything.
+deduplicated and folded per host). Secrets are masked in every file, in the values before
+rendering and in the text after (in every encoding the redactor knows). Nothing here runs
+anything.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-import yaml
-
+from checker.redact import Redactor
+from checker.remediation.outdir import write_files
+from checker.remediation.plan_md import plan_markdown
 from checker.remediation.planner import host_plans, rules_for
-from checker.results import RenderedTask, Result, RunReport
-from checker.wire.ps_quote import quote_string
+from checker.remediation.playbook import MANAGEMENT_VAR, playbook
+from checker.remediation.ps1 import host_script
+from checker.remediation.text import file_stems
+from checker.results import RenderedTask, RunReport
 
-Plans = Mapping[str, Sequence[RenderedTask]]
-
-
-def write_remediation(report: RunReport, out_dir: str | Path) -> list[Path]:
-    """Write every file; returns their paths (none when nothing failed)."""
-    plans = host_plans(report.results)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = [out / "plan.md"]
-    written[0].write_text(plan_markdown(plans, report), encoding="utf-8")
-    for host, tasks in plans.items():
-        path = out / f"{safe_name(host)}.ps1"
-        path.write_text(host_script(host, tasks, report), encoding="utf-8")
-        written.append(path)
-    playbook_path = out / "playbook.yml"
-    playbook_path.write_text(playbook(plans, report.results), encoding="utf-8")
-    written.append(playbook_path)
-    return written
+Steps = list[tuple[RenderedTask, Sequence[str]]]
+# Connections that read a host without a shell on it: its tasks run on a management host.
+DIRECTORY_CONNECTIONS = frozenset({"ldap"})
 
 
-def safe_name(host: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", host)
+def write_remediation(report: RunReport, out_dir: str | Path, redactor: Redactor | None = None,
+                      connections: Mapping[str, str] | None = None) -> list[Path]:
+    """Write every file; returns their paths. `connections` maps hosts to their
+    `ansible_connection` (hosts read over LDAP hand their tasks to a management host)."""
+    return write_files(Path(out_dir), render_files(report, redactor or Redactor(),
+                                                   connections or {}))
 
 
-def _why(task: RenderedTask, results: Sequence[Result]) -> str:
-    return ", ".join(rules_for(task, results))
-
-
-def plan_markdown(plans: Plans, report: RunReport) -> str:
+def render_files(report: RunReport, redactor: Redactor,
+                 connections: Mapping[str, str]) -> dict[str, str]:
+    plans = _steps(report, redactor)
+    delegated = {h for h in plans if connections.get(h) in DIRECTORY_CONNECTIONS}
+    stems = file_stems(plans, ".ps1")
+    scripts = {host: f"{stems[host]}.ps1" for host in plans}
+    inventory = redactor.text(report.inventory)
     stamp = report.started_at.strftime("%Y-%m-%d %H:%M UTC")
-    lines = ["# Remediation plan", "", f"From `{report.inventory}`, run of {stamp}. "
-             "Do the steps of each host in order; review every script before running it.", ""]
-    if not plans:
-        return "\n".join([*lines, "Nothing to do: no rule failed.", ""])
-    for host, tasks in plans.items():
-        lines += [f"## {host}", ""]
-        for i, t in enumerate(tasks, 1):
-            lines.append(f"{i}. **{t.name}** ({t.kind}; for {_why(t, report.results)})")
-            if t.kind == "manual":
-                lines += ["", f"   {t.steps}", ""]
-            else:
-                body = "\n".join(f"   {line}" for line in (t.script or "").splitlines())
-                lines += ["", "   ```powershell", body, "   ```", ""]
-        lines.append(f"Script: `{safe_name(host)}.ps1` (supports `-WhatIf`).")
-        lines.append("")
-    return "\n".join(lines)
+    files = {"plan.md": plan_markdown(plans, inventory, stamp, scripts)}
+    for host, steps in plans.items():
+        files[scripts[host]] = host_script(host, steps, inventory, stamp,
+                                           _where(host, host in delegated))
+    files["playbook.yml"] = playbook(plans, delegated)
+    return {name: redactor.text(text) for name, text in files.items()}
 
 
-_PS_HEADER = """\
-#Requires -Version 5.1
-<#
-  checker remediation for {host}
-  Generated {stamp} from {inventory}. Review before running.
-  Run in an elevated Windows PowerShell on {host}. -WhatIf shows what would run.
-  Manual steps stop the script until you type DONE.
-#>
-[CmdletBinding(SupportsShouldProcess = $true)]
-param([switch]$SkipManualConfirmation)
-$ErrorActionPreference = 'Stop'
-
-function Confirm-ManualStep([string]$Name, [string]$Steps) {{
-    Write-Host "MANUAL STEP: $Name" -ForegroundColor Yellow
-    Write-Host $Steps
-    if ($SkipManualConfirmation -or $WhatIfPreference) {{ return }}
-    $answer = Read-Host 'Type DONE when the step is finished (anything else stops here)'
-    if ($answer -ne 'DONE') {{ throw "Stopped: '$Name' was not confirmed." }}
-}}
-"""
+def _steps(report: RunReport, redactor: Redactor) -> dict[str, Steps]:
+    """Each host's tasks with the rules they are for, secrets masked in every value."""
+    return {
+        redactor.text(host): [(_masked(t, redactor), rules_for(t, report.results)) for t in tasks]
+        for host, tasks in host_plans(report.results).items()
+    }
 
 
-def host_script(host: str, tasks: Sequence[RenderedTask], report: RunReport) -> str:
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
-    parts = [_PS_HEADER.format(host=host, stamp=stamp, inventory=report.inventory)]
-    for i, t in enumerate(tasks, 1):
-        parts.append(f"# Step {i} [{t.kind}] {t.name}\n# For: {_why(t, report.results)}")
-        if t.kind == "manual":
-            name, steps = quote_string(t.name), quote_string(t.steps or "")
-            parts.append(f"Confirm-ManualStep {name} {steps}\n")
-            continue
-        body = "\n".join(f"    {line}" for line in (t.script or "").splitlines())
-        parts.append(
-            f"if ($PSCmdlet.ShouldProcess({quote_string(host)}, {quote_string(t.name)})) {{\n"
-            f"{body}\n}}\n"
-        )
-    parts.append("Write-Host 'Done. Run checker again to confirm the rules pass.'\n")
-    return "\n".join(parts)
+def _masked(task: RenderedTask, redactor: Redactor) -> RenderedTask:
+    def mask(value: str | None) -> str | None:
+        return None if value is None else redactor.text(value)
+
+    return replace(task, name=redactor.text(task.name), host=redactor.text(task.host),
+                   script=mask(task.script), steps=mask(task.steps))
 
 
-def playbook(plans: Plans, results: Sequence[Result]) -> str:
-    plays = []
-    for host, tasks in plans.items():
-        steps = []
-        for t in tasks:
-            name = f"{t.name} ({_why(t, results)})"
-            if t.kind == "manual":
-                steps.append({"name": name, "ansible.builtin.pause": {
-                    "prompt": f"Manual step on {host}: {t.steps}\nPress Enter when done"}})
-            else:
-                steps.append({"name": name,
-                              "ansible.windows.win_powershell": {"script": t.script}})
-        plays.append({"name": f"checker remediation for {host}", "hosts": host,
-                      "gather_facts": False, "tasks": steps})
-    header = ("# Generated by checker: the remediation plan as an Ansible playbook.\n"
-              "# Run with the same inventory: ansible-playbook -i INVENTORY playbook.yml\n")
-    return header + yaml.dump(plays, Dumper=_BlockDumper, sort_keys=False, width=100,
-                              allow_unicode=True)
+def _where(host: str, delegated: bool) -> str:
+    if delegated:
+        return (f"Run it in an elevated Windows PowerShell on a management host with the "
+                f"ActiveDirectory module (the playbook uses {MANAGEMENT_VAR}), not on {host}.")
+    return f"Run it in an elevated Windows PowerShell on {host}."
 
-
-class _BlockDumper(yaml.SafeDumper):
-    """Multi-line strings (scripts) as `|` blocks, so the playbook reads like the .ps1."""
-
-
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_BlockDumper.add_representer(str, _str)

@@ -6,7 +6,7 @@ Every problem is collected with its `file:line` and raised together as InputErro
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -168,10 +168,14 @@ def build_rule(d: Located, source: Source) -> Rule:
         max_failure_pct=d.get("max_failure_pct"),
         max_offenders=d.get("max_offenders", 20),
         expect=tuple(Check(**dict(c)) for c in d["expect"]),
-        remediation=tuple(Task(**dict(t)) for t in d.get("remediation", ())),
+        remediation=tuple(_task(t) for t in d.get("remediation", ())),
         references=tuple(d.get("references", ())),
         lines=_lines(d),
     )
+
+
+def _task(t: Mapping[str, Any]) -> Task:
+    return Task(**{**t, "subsumes": tuple(t.get("subsumes", ()))})
 
 
 def _lines(d: Located) -> dict[str, int]:

@@ -71,6 +71,7 @@ class Task:
     script: str | None = None
     steps: str | None = None
     when: str | None = None
+    subsumes: tuple[str, ...] = ()  # names of tasks this one makes unnecessary on its host
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,10 @@ TASK_SCHEMA: dict[str, Any] = {
         "when": _template("Jinja expression; the task applies when true"),
         "script": {"type": "string", "minLength": 1},
         "steps": {"type": "string", "minLength": 1},
+        "subsumes": {"type": "array", "items": {"type": "string", "minLength": 1},
+                     "uniqueItems": True,
+                     "description": "names of tasks this one makes unnecessary on the same "
+                                    "host (a full sync subsumes a delta sync)"},
     },
     "allOf": [
         {"if": {"properties": {"kind": {"const": "powershell"}}}, "then": {"required": ["script"]}},

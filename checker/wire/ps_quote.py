@@ -2,7 +2,11 @@
 
 Strings become single-quoted verbatim literals (no `$` expansion, no escapes), with every
 single-quote character doubled, including the typographic ones PowerShell also accepts as
-quotes (U+2018..U+201B). Numbers and booleans become typed literals.
+quotes (U+2018..U+201B). A string with a line break becomes a parenthesised concatenation
+(`('a' + [char]13 + [char]10 + 'b')`) so that no literal spans lines: templated into a
+comment by a rule author, a value can then never end the comment and start a statement.
+Line separators editors honour (NEL, LS, PS, VT, FF) are written as [char] too, so what a
+reviewer sees is what PowerShell parses. Numbers and booleans become typed literals.
 """
 
 from __future__ import annotations
@@ -13,11 +17,20 @@ from collections.abc import Mapping
 from typing import Any
 
 _QUOTES = "'\u2018\u2019\u201a\u201b"
+_BREAKS = re.compile("([\r\n\v\f\x1c-\x1e\x85\u2028\u2029])")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def quote_string(value: str) -> str:
-    """`it's` -> `'it''s'`: a verbatim string PowerShell reads back unchanged."""
+    """`it's` -> `'it''s'`: a string expression PowerShell reads back unchanged, on one line."""
+    if not _BREAKS.search(value):
+        return _verbatim(value)
+    parts = [_verbatim(p) if i % 2 == 0 else f"[char]{ord(p)}"
+             for i, p in enumerate(_BREAKS.split(value)) if p or i == 0]
+    return "(" + " + ".join(parts) + ")"
+
+
+def _verbatim(value: str) -> str:
     return "'" + "".join(c + c if c in _QUOTES else c for c in value) + "'"
 
 

@@ -26,6 +26,15 @@ def _int(value: Any) -> int:
     return round(value) if isinstance(value, float) else int(value or 0)
 
 
+def _char(value: Any) -> str:
+    """[char]13: a System.Char, held as a one-character string (how it prints and joins)."""
+    if isinstance(value, str):
+        if len(value) != 1:
+            raise ValueError("String must be exactly one character long.")
+        return value
+    return chr(_int(value))
+
+
 def _custom(value: Any) -> Any:
     if isinstance(value, Hashtable):
         return PSObj(["System.Management.Automation.PSCustomObject"], dict(value), note=True)
@@ -40,6 +49,7 @@ def _datetime(value: Any) -> dt.datetime:
 
 CASTS: dict[str, Callable[[Any], Any]] = {
     "string": to_string,
+    "char": _char,
     "int": _int, "int32": _int, "long": _int, "int64": _int,
     "bool": truthy, "boolean": truthy, "switch": truthy,
     "double": lambda v: float(v or 0),

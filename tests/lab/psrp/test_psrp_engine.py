@@ -122,6 +122,7 @@ def test_json_51_dialect() -> None:
 
 
 @pytest.mark.parametrize("value", ["it's", "$(Remove-Item C:\\) `n \"x\"", "\u2019a\u2018",
+                                   "a\r\nb\rc\nd\u2028e\x85", "\n",
                                    42, True, None, ["a", "b'c"]])
 def test_quoted_values_read_back_unchanged(value: Any) -> None:
     from checker.wire.ps_quote import assignment

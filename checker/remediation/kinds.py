@@ -1,0 +1,66 @@
+"""Remediation task kinds: how each kind reads in plan.md, the .ps1, the playbook and the
+--remediate listing, and how --remediate runs it. Registered under the rule's `kind:`.
+
+A kind that runs code returns it from `script()` as PowerShell statements; every value
+templated into them must already be a literal (`checker.wire.ps_quote.literal`), never
+spliced text. Renderers place that script inside a `ShouldProcess` guard and never parse it.
+A kind that needs a person returns None from `script()` and its instructions from `steps()`.
+
+    @task_kinds.register("powershell")
+    class PowerShell(TaskKind):
+        runs = True
+        def script(self, task): return task.script or ""
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Protocol
+
+from checker.registry import Registry
+from checker.results import RenderedTask
+
+
+class ScriptRunner(Protocol):
+    def run_script(self, script: str) -> str: ...
+
+
+class TaskKind:
+    runs: ClassVar[bool] = False  # --remediate runs it (after confirmation)
+
+    def script(self, task: RenderedTask) -> str | None:
+        """PowerShell statements that do the task, or None when a person does it."""
+        return None
+
+    def steps(self, task: RenderedTask) -> str:
+        """What a person reads and does (manual kinds)."""
+        return task.steps or ""
+
+    def run(self, transport: ScriptRunner, task: RenderedTask) -> str:
+        """Run the task on its host; a kind with its own request type overrides this."""
+        return transport.run_script(self.script(task) or "")
+
+
+task_kinds: Registry[type[TaskKind]] = Registry("remediation task kind")
+
+
+@task_kinds.register("manual")
+class Manual(TaskKind):
+    """A step a person does (a wizard, a decision); plans stop until it is confirmed."""
+
+
+@task_kinds.register("powershell")
+class PowerShell(TaskKind):
+    """A script from the rule, with its templated values quoted as PowerShell literals."""
+
+    runs = True
+
+    def script(self, task: RenderedTask) -> str | None:
+        return task.script or ""
+
+
+def kind_of(task: RenderedTask) -> TaskKind:
+    return task_kinds.get(task.kind)()
+
+
+def script_of(task: RenderedTask) -> str | None:
+    return kind_of(task).script(task)
