@@ -32,6 +32,32 @@ def _gathering(p: argparse.ArgumentParser) -> None:
                    help="per-host budget in seconds for connecting and gathering (default 60)")
 
 
+HISTORY_HELP = ("run history: a SQLite file, or postgresql://user@host/db (password from "
+                "PGPASSWORD, ~/.pgpass or ?password_env=NAME)")
+
+
+def _history_parsers(sub: Any) -> None:
+    drift = sub.add_parser("drift", help="what changed between two stored runs of one estate")
+    drift.add_argument("--history", required=True, metavar="DB|URL", help=HISTORY_HELP)
+    drift.add_argument("--estate", metavar="NAME", help="the estate (default: the latest run's)")
+    drift.add_argument("--since", type=int, metavar="RUN",
+                       help="earlier run (default: the estate's previous)")
+    drift.add_argument("--until", type=int, metavar="RUN", help="later run id (default: latest)")
+    drift.add_argument("--report", action="append", default=[], metavar="FORMAT[:PATH]",
+                       help="console (default), json, markdown or html; repeatable")
+    history = sub.add_parser("history", help="list, show or prune stored runs")
+    actions = history.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for name, text in (("list", "stored runs, oldest first"), ("show", "one run's results"),
+                       ("prune", "delete old runs (each estate keeps its latest)")):
+        p = actions.add_parser(name, help=text)
+        p.add_argument("--history", required=True, metavar="DB|URL", help=HISTORY_HELP)
+        if name != "show":
+            p.add_argument("--estate", metavar="NAME", help="only this estate")
+    actions.choices["show"].add_argument("run", type=int, metavar="RUN")
+    actions.choices["prune"].add_argument("--keep", required=True, metavar="AGE",
+                                          help="keep runs younger than this: 90d, 12w, 36h")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="checker",
@@ -56,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--waivers", metavar="W.yml", help="approved, expiring exceptions")
     apply.add_argument("--strict-waivers", action="store_true",
                        help="an expired or unmatched waiver is an error")
-    apply.add_argument("--history", metavar="DB", help="store this run in a SQLite history")
+    apply.add_argument("--history", metavar="DB|URL", help=HISTORY_HELP)
+    apply.add_argument("--estate", metavar="NAME",
+                       help="what this run checks, for drift (default: this node's inventory)")
     apply.add_argument("--remediation-out", metavar="DIR",
                        help="write plan.md, one <host>.ps1 per host and playbook.yml")
     apply.add_argument("--remediate", action="store_true",
@@ -71,12 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("-i", "--inventory", help="also validate this inventory")
     validate.add_argument("--waivers", metavar="W.yml", help="also validate a waivers file")
 
-    drift = sub.add_parser("drift", help="what changed between two stored runs")
-    drift.add_argument("--history", required=True, metavar="DB")
-    drift.add_argument("--since", type=int, metavar="RUN", help="earlier run (default: previous)")
-    drift.add_argument("--until", type=int, metavar="RUN", help="later run id (default: latest)")
-    drift.add_argument("--report", action="append", default=[], metavar="FORMAT[:PATH]",
-                       help="console (default), json, markdown or html; repeatable")
+    _history_parsers(sub)
 
     gather = sub.add_parser("gather", help="collect facts only (evidence bundle)")
     gather.add_argument("inventory")
@@ -113,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return EXIT_INPUT
-    from checker.errors import InputError
+    from checker.errors import CheckerError, InputError
 
     try:
         from checker.commands import COMMANDS
@@ -122,6 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as e:
         _print_input_error(e)
         return EXIT_INPUT
+    except CheckerError as e:  # e.g. a history that cannot be read: could not decide
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 2

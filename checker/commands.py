@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from checker.paths import default_rules_dirs
@@ -62,13 +61,13 @@ def _warn_insecure(prepared: Prepared) -> None:
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
-    from checker.reporters.base import get_reporter, parse_spec
+    from checker.reporters.base import parse_spec
     from checker.runner import prepare, run
 
     specs = [parse_spec(s) for s in (args.report or ["console"])]
     opts = _options(args, save_facts=args.save_facts, from_facts=args.from_facts,
                     waivers=args.waivers, strict_waivers=args.strict_waivers,
-                    history=args.history)
+                    history=args.history, estate=args.estate)
     if args.remediate and not args.yes and not sys.stdin.isatty():
         from checker.errors import InputError
 
@@ -88,10 +87,10 @@ def cmd_apply(args: argparse.Namespace) -> int:
         from checker.remediate import remediate
 
         report = remediate(prepared, report, args.yes, color)
-    for name, path in specs:
-        reporter = get_reporter(name)(prepared.redactor, color=color and path is None)
-        if not (args.remediate and name == "console" and path is None):
-            reporter.write(report, path)
+    skip_console = args.remediate  # remediate has shown the console view already
+    _write_reports(prepared, report, specs, color, skip_console)
+    if opts.history:  # after the reports: a failing history never costs the verdict
+        report = _store_history(prepared, report, specs)
     if args.remediation_out:
         return _write_plan(prepared, report, args.remediation_out)
     return report.exit_code
@@ -109,6 +108,31 @@ def _write_plan(prepared: Prepared, report: RunReport, out: str) -> int:
         return report.exit_code or 2
     print(f"remediation plan: {len(files)} file(s) in {out}", file=sys.stderr)
     return report.exit_code
+
+
+def _write_reports(prepared: Prepared, report: RunReport, specs: list[tuple[str, str | None]],
+                   color: bool, skip_console: bool = False, files_only: bool = False) -> None:
+    from checker.reporters.base import get_reporter
+
+    for name, path in specs:
+        to_stdout = path in (None, "-")
+        if (skip_console and name == "console" and path is None) or (files_only and to_stdout):
+            continue
+        get_reporter(name)(prepared.redactor, color=color and path is None).write(report, path)
+
+
+def _store_history(prepared: Prepared, report: RunReport,
+                   specs: list[tuple[str, str | None]]) -> RunReport:
+    from checker.runner import estate_of, record
+
+    stored, run_id = record(prepared, report)
+    if run_id is not None:
+        print(f"history: stored as run {run_id} of estate {estate_of(prepared.options)}",
+              file=sys.stderr)
+        return stored
+    print(f"error: {stored.results[-1].message}", file=sys.stderr)
+    _write_reports(prepared, stored, specs, color=False, files_only=True)  # with the error
+    return stored
 
 
 def cmd_gather(args: argparse.Namespace) -> int:
@@ -214,23 +238,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_drift(args: argparse.Namespace) -> int:
-    from contextlib import closing
+def _history_command(name: str) -> Callable[[argparse.Namespace], int]:
+    def command(args: argparse.Namespace) -> int:
+        from checker import history_commands
 
-    from checker.errors import InputError
-    from checker.history.drift import drift
-    from checker.history.store import connect
-    from checker.reporters.base import get_reporter, parse_spec
+        return getattr(history_commands, name)(args)
 
-    specs = [parse_spec(s) for s in (args.report or ["console"])]
-    if not Path(args.history).is_file():
-        raise InputError("no such history database", args.history)
-    with closing(connect(args.history)) as conn:
-        report = drift(conn, args.since, args.until)
-    color = sys.stdout.isatty()
-    for name, path in specs:
-        get_reporter(name)(color=color and path is None).write_drift(report, path)
-    return report.exit_code
+    return command
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -240,5 +254,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": cmd_validate,
     "list": cmd_list,
     "schema": cmd_schema,
-    "drift": cmd_drift,
+    "drift": _history_command("cmd_drift"),
+    "history": _history_command("cmd_history"),
 }

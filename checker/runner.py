@@ -8,18 +8,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from checker import evidence
-from checker.errors import InputError
+from checker.errors import CheckerError, InputError
 from checker.evaluate.engine import Scope, evaluate
 from checker.gather import FactStore, Progress, gather
-from checker.history.store import save_run
 from checker.inventory import Inventory, load_inventory
 from checker.paths import default_rules_dirs
 from checker.plan import Plan, build_plan
 from checker.redact import Redactor
-from checker.results import RunReport
+from checker.results import Result, RunReport, Status
 from checker.ruleset.loader import load_rules
 from checker.ruleset.model import Rule, RuleSet, Severity
 from checker.waivers import Waiver, Waivers, load_waivers
@@ -41,6 +39,15 @@ class Options:
     waivers: str | None = None
     strict_waivers: bool = False
     history: str | None = None
+    estate: str | None = None
+
+
+def estate_of(options: Options) -> str:
+    from checker.history.store import check_estate, default_estate
+
+    if options.estate is not None:
+        return check_estate(options.estate)
+    return default_estate(options.inventory, options.limit)
 
 
 @dataclass(frozen=True)
@@ -55,8 +62,11 @@ class Prepared:
 
 
 def prepare(options: Options) -> Prepared:
-    if options.history and not Path(options.history).resolve().parent.is_dir():
-        raise InputError("--history: the folder for the database does not exist", options.history)
+    if options.history:
+        from checker.history.store import preflight
+
+        estate_of(options)
+        preflight(options.history)  # a foreign or newer schema stops here, before any host
     inventory = load_inventory(options.inventory)
     everything = load_rules(options.rules or default_rules_dirs())
     waivers: list[Waiver] = []
@@ -125,7 +135,23 @@ def run(prepared: Prepared, progress: Progress | None = None) -> tuple[RunReport
         fail_on=prepared.options.fail_on,
         warnings=(*([] if prepared.options.from_facts else prepared.plan.warnings), *warnings),
     )
-    if prepared.options.history:
-        run_id = save_run(prepared.options.history, report, prepared.redactor)
-        report = replace(report, extra={**report.extra, "run_id": run_id})
     return report, facts
+
+
+def record(prepared: Prepared, report: RunReport) -> tuple[RunReport, int | None]:
+    """Store the run in --history (after its reports are written): (report, run id). A store
+    that fails adds an `error` row naming the cause (exit 2 unless a check failed) and gives
+    no id: the verdict itself is never lost."""
+    from checker.history.store import open_store, safe_target
+
+    target = prepared.options.history
+    assert target is not None
+    try:
+        with open_store(target) as store:
+            run_id = store.save(report, estate_of(prepared.options), prepared.redactor)
+    except CheckerError as e:
+        row = Result(rule_id="checker.history", host="-", status=Status.ERROR,
+                     severity=Severity.INFO, title="Run history",
+                     message=f"the run was not stored in the history {safe_target(target)}: {e}")
+        return replace(report, results=(*report.results, row)), None
+    return report, run_id

@@ -1,13 +1,15 @@
-"""Classify what changed for each (rule, host, object) between two stored runs."""
+"""Classify what changed for each (rule, host, object) between two stored runs.
+
+Pure: it takes runs as the store returns them and never touches a database. `pick` chooses
+the two runs to compare from the run list, only ever within one estate.
+"""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from checker.errors import InputError
-from checker.history.model import Change, DriftItem, DriftReport
-from checker.history.store import StoredRow, run_hosts, run_ids, run_info, run_rows
+from checker.history.model import Change, DriftItem, DriftReport, RunInfo, StoredRow, StoredRun
 
 Key = tuple[str, str, str]
 DECIDED = ("pass", "fail", "waived", "skipped", "blocked")
@@ -34,39 +36,60 @@ def classify(before: str | None, after: str | None, host_is_new: bool) -> Change
     return None
 
 
-def drift(conn: sqlite3.Connection, since: int | None = None, until: int | None = None
-          ) -> DriftReport:
-    ids = run_ids(conn)
-    if not ids:
-        raise InputError("the history holds no runs yet")
-    after_id = until if until is not None else ids[-1]
-    earlier = [i for i in ids if i < after_id]
-    before_id = since if since is not None else (earlier[-1] if earlier else None)
-    after = run_info(conn, after_id)
-    if before_id is None:
-        return DriftReport(None, after, ())
-    before = run_info(conn, before_id)
-    old = _by_key(run_rows(conn, before_id))
-    new = _by_key(run_rows(conn, after_id))
-    old_hosts = set(run_hosts(conn, before_id))
+def pick(runs: Sequence[RunInfo], since: int | None = None, until: int | None = None,
+         estate: str | None = None) -> tuple[RunInfo | None, RunInfo]:
+    """(earlier, later): `until` or the latest run (of `estate`), and `since` or the run of
+    the same estate before it. Runs of different estates are never compared."""
+    mine = [r for r in runs if estate is None or r.estate == estate]
+    if not mine:
+        raise InputError(f"the history holds no runs of estate {estate!r}" if estate
+                         else "the history holds no runs yet")
+    after = _by_id(runs, until) if until is not None else mine[-1]
+    if estate is not None and after.estate != estate:
+        raise InputError(f"run {after.id} is of estate {after.estate!r}, not {estate!r}")
+    if since is None:
+        earlier = [r for r in runs if r.estate == after.estate and r.id < after.id]
+        return (earlier[-1] if earlier else None), after
+    before = _by_id(runs, since)
+    if before.estate != after.estate:
+        raise InputError(f"run {before.id} is of estate {before.estate!r} and run {after.id} of "
+                         f"{after.estate!r}: drift compares runs of one estate only")
+    return before, after
+
+
+def _by_id(runs: Sequence[RunInfo], run_id: int) -> RunInfo:
+    for r in runs:
+        if r.id == run_id:
+            return r
+    raise InputError(f"no run {run_id} in the history")
+
+
+def drift(before: StoredRun | None, after: StoredRun) -> DriftReport:
+    """Every (rule, host, object) whose status changed, or that still fails."""
+    if before is None:
+        return DriftReport(None, after.info, ())
+    old, new = _by_key(before.rows), _by_key(after.rows)
     items = []
     for key in [*new, *(k for k in old if k not in new)]:
-        rule, host, obj = key
-        was, now = old.get(key), new.get(key)
-        if obj and now is None and (rule, host, "") in new:
-            change: Change | None = Change.FIXED  # the object left the failing list
-        else:
-            change = classify(was.status if was else None, now.status if now else None,
-                              host not in old_hosts)
-        if change is None:
-            continue
-        ref = now or was
-        assert ref is not None
-        items.append(DriftItem(change, rule, host, obj or None, ref.severity,
-                               was.status if was else None, now.status if now else None,
-                               ref.message))
-    return DriftReport(before, after, tuple(items))
+        item = _item(key, old.get(key), new.get(key), new, key[1] not in before.hosts)
+        if item is not None:
+            items.append(item)
+    return DriftReport(before.info, after.info, tuple(items))
 
 
-def _by_key(rows: list[StoredRow]) -> Mapping[Key, StoredRow]:
+def _item(key: Key, was: StoredRow | None, now: StoredRow | None,
+          new: Mapping[Key, StoredRow], host_is_new: bool) -> DriftItem | None:
+    rule, host, obj = key
+    if obj and now is None and (rule, host, "") in new:
+        change: Change | None = Change.FIXED  # the object left the failing list
+    else:
+        change = classify(was.status if was else None, now.status if now else None, host_is_new)
+    ref = now or was
+    if change is None or ref is None:
+        return None
+    return DriftItem(change, rule, host, obj or None, ref.severity,
+                     was.status if was else None, now.status if now else None, ref.message)
+
+
+def _by_key(rows: Sequence[StoredRow]) -> Mapping[Key, StoredRow]:
     return {(r.rule_id, r.host, r.object): r for r in rows}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 
@@ -31,6 +31,27 @@ class RunInfo:
     inventory: str
     exit_code: int
     summary: Mapping[str, int] = field(default_factory=dict)
+    estate: str = ""  # what the run checked: drift compares runs of one estate only
+    node: str = ""  # the machine that ran it (several nodes can share one history)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRow:
+    rule_id: str
+    host: str
+    object: str  # '' for the rule x host row; an object name for a failing object
+    status: str
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """One run as the history holds it: what drift compares."""
+
+    info: RunInfo
+    hosts: frozenset[str]
+    rows: Sequence[StoredRow]
 
 
 @dataclass(frozen=True)

@@ -1,143 +1,142 @@
-"""Run history in SQLite (standard library): WAL mode, one transaction per run.
+"""The run history behind one interface: a SQLite file (the embedded default) or a PostgreSQL
+database shared by several nodes (`postgresql://user@host/db`).
 
-A run is written whole or not at all: a kill -9 in the middle of a write leaves the
-committed runs intact and the database consistent (SQLite's journal rolls the partial
-transaction back on the next open).
+A run is written whole or not at all, in one transaction. The password of a PostgreSQL history
+never appears on the command line: it comes from `PGPASSWORD`, `~/.pgpass` (libpq's own
+lookup) or the environment variable named by `?password_env=NAME` in the URL.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from collections.abc import Iterator
-from contextlib import closing
-from dataclasses import dataclass
+import datetime as dt
+import re
+import socket
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import TracebackType
+from urllib.parse import urlsplit
 
-from checker import __version__
-from checker.errors import InputError
-from checker.facts.records import parse_datetime, to_json
-from checker.history.model import RunInfo
+from checker.errors import CheckerError, InputError
+from checker.history.model import RunInfo, StoredRun
 from checker.redact import Redactor
 from checker.results import Result, RunReport
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    started_at TEXT NOT NULL,
-    finished_at TEXT NOT NULL,
-    inventory TEXT NOT NULL,
-    checker_version TEXT NOT NULL,
-    exit_code INTEGER NOT NULL,
-    fail_on TEXT NOT NULL,
-    summary TEXT NOT NULL,
-    rule_versions TEXT NOT NULL,
-    hosts TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS results (
-    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    rule_id TEXT NOT NULL,
-    host TEXT NOT NULL,
-    object TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL,
-    original_status TEXT,
-    severity TEXT NOT NULL,
-    rule_version INTEGER NOT NULL,
-    message TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS results_by_run ON results(run_id);
-"""
+URL_SCHEMES = ("postgresql://", "postgres://")
+
+# (rule_id, host, object, status, original_status, severity, rule_version, message)
+Row = tuple[str, str, str, str, "str | None", str, int, str]
 
 
-@dataclass(frozen=True)
-class StoredRow:
-    rule_id: str
-    host: str
-    object: str  # '' for the rule x host row; an object name for a failing object
-    status: str
-    severity: str
-    message: str
+class HistoryError(CheckerError):
+    """The history could not be read or written (damaged file, server down, refused login).
+    After a run this is an `error` row, never a lost verdict."""
 
 
-def connect(path: str | Path) -> sqlite3.Connection:
+class HistoryStore(ABC):
+    """What the runner, `checker drift` and `checker history` need from a history."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    @abstractmethod
+    def check(self) -> None:
+        """Read-only: raise InputError when the schema is foreign or newer than this checker
+        knows; HistoryError when the store cannot be read at all. Creates nothing."""
+
+    @abstractmethod
+    def save(self, report: RunReport, estate: str, redactor: Redactor) -> int:
+        """Store one run in one transaction (migrating the schema first); returns its id."""
+
+    @abstractmethod
+    def runs(self, estate: str | None = None) -> list[RunInfo]:
+        """Every stored run (of one estate), oldest first, without its rows."""
+
+    @abstractmethod
+    def load(self, run_id: int) -> StoredRun:
+        """One run with its hosts and every stored row."""
+
+    @abstractmethod
+    def prune(self, before: dt.datetime, estate: str | None = None) -> int:
+        """Delete runs started before `before`, keeping each estate's latest; returns how many."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def open_store(target: str) -> HistoryStore:
+    """The store for `--history TARGET`: a `postgresql://` URL or a SQLite file path."""
+    if target.startswith(URL_SCHEMES):
+        from checker.history.postgres import PostgresStore
+
+        return PostgresStore(target)
+    if "://" in target:
+        raise InputError(f"--history: unsupported URL scheme in {safe_target(target)!r} "
+                         "(a file path or postgresql://user@host/db)")
+    if not Path(target).resolve().parent.is_dir():
+        raise InputError("--history: the folder for the database does not exist", target)
+    from checker.history.sqlite import SqliteStore
+
+    return SqliteStore(target)
+
+
+def preflight(target: str) -> None:
+    """Before any host is contacted: bad targets and foreign or newer schemas are exit 3.
+    A store that cannot be read now (server down, damaged file) does not stop the run: the
+    verdict is still worth its reports, and storing it later fails as an `error` row."""
     try:
-        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.executescript(SCHEMA)
-    except sqlite3.DatabaseError as e:
-        raise InputError(f"history database cannot be used: {e}", str(path)) from None
-    return conn
+        with open_store(target) as store:
+            store.check()
+    except HistoryError:
+        return
 
 
-Row = tuple[str, str, str, str, str | None, str, int, str]
+def safe_target(target: str) -> str:
+    """The target as it may be shown: a password in a URL is masked."""
+    password = urlsplit(target).password
+    if password is not None:
+        target = target.replace(f":{password}@", ":********@", 1)
+    return re.sub(r"([?&]password=)[^&]*", r"\1********", target)
 
 
-def _rows(result: Result) -> Iterator[Row]:
-    original = result.original_status.value if result.original_status else None
-    sev, ver = result.severity.value, result.rule_version
-    yield result.rule_id, result.host, "", result.status.value, original, sev, ver, result.message
-    for obj in result.failed_objects:  # per-object drift: every failing object, uncapped
-        yield result.rule_id, result.host, obj, "fail", None, sev, ver, ""
-    if result.waiver is not None:
-        for obj in result.waiver.objects:
-            yield result.rule_id, result.host, obj, "waived", "fail", sev, ver, ""
+def default_estate(inventory: str, limit: str | None) -> str:
+    """The estate a run checks unless `--estate` names it: this node's inventory (and limit).
+    Several nodes that check one estate give it one name with `--estate`."""
+    name = f"{socket.gethostname()}:{Path(inventory).resolve()}"
+    return f"{name} --limit {limit}" if limit else name
 
 
-def save_run(path: str | Path, report: RunReport, redactor: Redactor) -> int:
-    """Store one run in one transaction; returns its id."""
-    summary = {**report.counts(), "exit_code": report.exit_code}
-    versions = {r.rule_id: r.rule_version for r in report.results}
-    with closing(connect(path)) as conn:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            cur = conn.execute(
-                "INSERT INTO runs (started_at, finished_at, inventory, checker_version, "
-                "exit_code, fail_on, summary, rule_versions, hosts) VALUES (?,?,?,?,?,?,?,?,?)",
-                (to_json(report.started_at), to_json(report.finished_at), report.inventory,
-                 __version__, report.exit_code, report.fail_on.value, json.dumps(summary),
-                 json.dumps(versions), json.dumps(list(report.hosts))),
-            )
-            run_id = int(cur.lastrowid or 0)
-            conn.executemany(
-                "INSERT INTO results (run_id, rule_id, host, object, status, original_status, "
-                "severity, rule_version, message) VALUES (?,?,?,?,?,?,?,?,?)",
-                ((run_id, *row[:7], redactor.text(row[7])) for r in report.results
-                 for row in _rows(r)),
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    return run_id
+def check_estate(name: str) -> str:
+    if not name.strip() or len(name) > 200 or not name.isprintable():
+        raise InputError(f"--estate: a printable name of 1-200 characters, not {name!r}")
+    return name
 
 
-def run_info(conn: sqlite3.Connection, run_id: int) -> RunInfo:
-    row = conn.execute(
-        "SELECT id, started_at, inventory, exit_code, summary FROM runs WHERE id = ?", (run_id,)
-    ).fetchone()
-    if row is None:
-        raise InputError(f"no run {run_id} in the history")
-    return RunInfo(row[0], parse_datetime(row[1]), row[2], row[3], json.loads(row[4]))
+def parse_keep(text: str) -> dt.timedelta:
+    """`90d`, `12w`, `36h` -> a duration (prune --keep)."""
+    m = re.fullmatch(r"(\d+)([hdw])", text.strip())
+    if not m or int(m.group(1)) == 0:
+        raise InputError(f"--keep: a duration such as 90d, 12w or 36h, not {text!r}")
+    unit = {"h": "hours", "d": "days", "w": "weeks"}[m.group(2)]
+    return dt.timedelta(**{unit: int(m.group(1))})
 
 
-def run_ids(conn: sqlite3.Connection) -> list[int]:
-    return [r[0] for r in conn.execute("SELECT id FROM runs ORDER BY id")]
-
-
-def run_hosts(conn: sqlite3.Connection, run_id: int) -> list[str]:
-    row = conn.execute("SELECT hosts FROM runs WHERE id = ?", (run_id,)).fetchone()
-    return list(json.loads(row[0])) if row else []
-
-
-def run_rows(conn: sqlite3.Connection, run_id: int) -> list[StoredRow]:
-    return [
-        StoredRow(*r)
-        for r in conn.execute(
-            "SELECT rule_id, host, object, status, severity, message FROM results "
-            "WHERE run_id = ? ORDER BY rowid",
-            (run_id,),
-        )
-    ]
-
+def result_rows(results: Sequence[Result], redactor: Redactor) -> Iterator[Row]:
+    """The stored rows of a run: one per (rule, host), one per failing or waived object."""
+    for r in results:
+        original = r.original_status.value if r.original_status else None
+        sev, ver = r.severity.value, r.rule_version
+        yield (r.rule_id, r.host, "", r.status.value, original, sev, ver,
+               redactor.text(r.message))
+        for obj in r.failed_objects:  # per-object drift: every failing object, uncapped
+            yield r.rule_id, r.host, obj, "fail", None, sev, ver, ""
+        if r.waiver is not None:
+            for obj in r.waiver.objects:
+                yield r.rule_id, r.host, obj, "waived", "fail", sev, ver, ""

@@ -70,8 +70,8 @@ def report_json(report: RunReport) -> dict[str, Any]:
             for host, tasks in host_plans(report.results).items()
         },
         "warnings": list(report.warnings),
-        # set by --history (the stored run id) and --remediate (tasks run, before/after)
-        **{k: report.extra[k] for k in ("run_id", "remediation") if k in report.extra},
+        # set by --remediate (tasks run, before/after)
+        **{k: report.extra[k] for k in ("remediation",) if k in report.extra},
     }
 
 
@@ -82,6 +82,8 @@ def run_info_json(info: RunInfo | None) -> dict[str, Any] | None:
         "id": info.id,
         "started_at": to_json(info.started_at),
         "inventory": info.inventory,
+        "estate": info.estate,
+        "node": info.node,
         "exit_code": info.exit_code,
         "summary": dict(info.summary),
     }
@@ -104,7 +106,8 @@ def drift_item_json(item: DriftItem) -> dict[str, Any]:
 def drift_json(drift: DriftReport) -> dict[str, Any]:
     """`{"before": run | null, "after": run, "summary": {change: n, "worse", "exit_code"},
     "items": [{"change", "worse", "rule_id", "host", "object", "severity", "before", "after",
-    "message"}]}`; a run is `{"id", "started_at", "inventory", "exit_code", "summary"}`."""
+    "message"}]}`; a run is `{"id", "started_at", "inventory", "estate", "node", "exit_code",
+    "summary"}`."""
     summary: dict[str, Any] = dict(drift.counts())
     summary["worse"] = len(drift.worse)
     summary["exit_code"] = drift.exit_code

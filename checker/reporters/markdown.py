@@ -196,7 +196,8 @@ def _drift_headline(doc: Mapping[str, Any]) -> str:
     icon = ICONS[doc["verdict"]]
     head = f"## {icon} checker drift: {_plural(s['worse'], 'change')} for the worse"
     head += f" (exit code {s['exit_code']})"
-    lines = [f"inventory {code(doc['after']['inventory'])}", _run_line("before", doc["before"]),
+    lines = [f"estate {code(doc['after']['estate'] or doc['after']['inventory'])}",
+             _run_line("before", doc["before"]),
              _run_line("after", doc["after"])]
     return head + "\n\n" + " · ".join(lines)
 

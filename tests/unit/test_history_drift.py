@@ -1,25 +1,18 @@
-"""History and drift: every transition, stored runs, and a kill -9 in the middle of writes."""
+"""Drift is pure: every transition, run picking within one estate, and the store's pure parts
+(URL and password rules, schema detection, --keep). Stored runs: tests/history/."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
-import sqlite3
-import subprocess
-import sys
-import textwrap
-from contextlib import closing
-from pathlib import Path
 
 import pytest
 
-from checker.history.drift import classify, drift
-from checker.history.model import Change
-from checker.history.store import connect, run_ids, run_rows, save_run
-from checker.redact import Redactor
-from checker.results import Result, RunReport, Status
-from checker.ruleset.model import Severity
+from checker.errors import InputError
+from checker.history.drift import classify, drift, pick
+from checker.history.model import Change, RunInfo, StoredRow, StoredRun
+from checker.history.postgres import connection_args
+from checker.history.schema import V1_RUN_COLUMNS, found_version
+from checker.history.store import check_estate, parse_keep, safe_target
 
 T0 = dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.timezone.utc)
 
@@ -44,99 +37,106 @@ def test_every_transition(before: str | None, after: str | None, new_host: bool,
     assert classify(before, after, new_host) is change
 
 
-def row(rule: str, host: str, status: str, failed: tuple[str, ...] = ()) -> Result:
-    counts = {"total": 10, "failed": len(failed), "errors": 0} if failed or rule.endswith("OBJ") else None
-    return Result(rule, host, Status(status), Severity.HIGH, rule, f"{rule} {status}",
-                  counts=counts, failed_objects=failed)
+def run(run_id: int, hosts: tuple[str, ...], *rows: tuple[str, str, str, str],
+        estate: str = "lab") -> StoredRun:
+    info = RunInfo(run_id, T0 + dt.timedelta(days=run_id), "inv.yml", 0, {}, estate)
+    return StoredRun(info, frozenset(hosts),
+                     [StoredRow(r, h, o, s, "high", f"{r} {s}") for r, h, o, s in rows])
 
 
-def report(rows: list[Result], hosts: tuple[str, ...], minutes: int = 0) -> RunReport:
-    t = T0 + dt.timedelta(minutes=minutes)
-    return RunReport(t, t, "inv.yml", tuple(rows), hosts)
+def test_drift_over_stored_rows() -> None:
+    before = run(1, ("a",), ("R-REG", "a", "", "pass"), ("R-OBJ", "a", "", "fail"),
+                 ("R-OBJ", "a", "u1", "fail"), ("R-OBJ", "a", "u2", "fail"),
+                 ("R-GONE", "a", "", "pass"))
+    after = run(2, ("a", "b"), ("R-REG", "a", "", "fail"), ("R-OBJ", "a", "", "fail"),
+                ("R-OBJ", "a", "u2", "fail"), ("R-NEW", "b", "", "pass"))
+    d = drift(before, after)
+    assert [(i.rule_id, i.host, i.object, i.change) for i in d.items] == [
+        ("R-REG", "a", None, Change.REGRESSED),
+        ("R-OBJ", "a", None, Change.STILL_FAILING),
+        ("R-OBJ", "a", "u2", Change.STILL_FAILING),
+        ("R-NEW", "b", None, Change.NEW_HOST),
+        ("R-OBJ", "a", "u1", Change.FIXED),  # the object left the failing list
+        ("R-GONE", "a", None, Change.GONE),
+    ]
+    assert d.exit_code == 1 and d.before is before.info
+    first = drift(None, before)
+    assert first.items == () and first.exit_code == 0
 
 
-def test_drift_between_stored_runs(tmp_path: Path) -> None:
-    db = tmp_path / "h.db"
-    first = [row("R-FIX", "a", "fail"), row("R-REG", "a", "pass"), row("R-STILL", "a", "fail"),
-             row("R-WAIVE", "a", "waived"), row("R-DOWN", "a", "pass"), row("R-GONE", "a", "pass"),
-             row("R-OBJ", "a", "fail", ("u1", "u2"))]
-    second = [row("R-FIX", "a", "pass"), row("R-REG", "a", "fail"), row("R-STILL", "a", "fail"),
-              row("R-WAIVE", "a", "fail"), row("R-DOWN", "a", "error"), row("R-NEW", "a", "fail"),
-              row("R-OBJ", "a", "fail", ("u2", "u3")), row("R-FIX", "b", "fail")]
-    save_run(db, report(first, ("a",)), Redactor())
-    save_run(db, report(second, ("a", "b"), 60), Redactor())
-    with closing(connect(db)) as conn:
-        d = drift(conn)
-    got = {(i.rule_id, i.host, i.object): i.change for i in d.items}
-    assert got == {
-        ("R-FIX", "a", None): Change.FIXED,
-        ("R-REG", "a", None): Change.REGRESSED,
-        ("R-STILL", "a", None): Change.STILL_FAILING,
-        ("R-WAIVE", "a", None): Change.WAIVER_EXPIRED,
-        ("R-DOWN", "a", None): Change.BECAME_UNREACHABLE,
-        ("R-NEW", "a", None): Change.NEW_FAIL,
-        ("R-OBJ", "a", None): Change.STILL_FAILING,
-        ("R-OBJ", "a", "u1"): Change.FIXED,
-        ("R-OBJ", "a", "u2"): Change.STILL_FAILING,
-        ("R-OBJ", "a", "u3"): Change.NEW_FAIL,
-        ("R-FIX", "b", None): Change.NEW_HOST,
-        ("R-GONE", "a", None): Change.GONE,
-    }
-    assert d.exit_code == 1
-    with closing(connect(db)) as conn:
-        same = drift(conn, since=2, until=2)
-    assert same.exit_code == 0  # a run against itself: nothing got worse
-    assert {i.change for i in same.items} == {Change.STILL_FAILING}
+RUNS = [RunInfo(i, T0, "inv.yml", 0, {}, e) for i, e in
+        [(1, "a"), (2, "b"), (3, "a"), (4, "b"), (5, "c")]]
 
 
-def test_cli_drift_exit_codes(tmp_path: Path) -> None:
-    db = tmp_path / "h.db"
-    save_run(db, report([row("R", "a", "fail")], ("a",)), Redactor())
-    save_run(db, report([row("R", "a", "pass")], ("a",), 5), Redactor())
-    proc = subprocess.run([sys.executable, "-m", "checker", "drift", "--history", str(db),
-                           "--report", f"json:{tmp_path}/d.json"], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr  # only a fix: nothing got worse
-    proc = subprocess.run([sys.executable, "-m", "checker", "drift", "--history", str(db),
-                           "--since", "2", "--until", "1", "--report", f"json:{tmp_path}/d.json"],
-                          capture_output=True, text=True)
-    assert proc.returncode == 1, proc.stderr  # read backwards, the fix is a regression
-    missing = subprocess.run([sys.executable, "-m", "checker", "drift", "--history",
-                              str(tmp_path / "none.db")], capture_output=True, text=True)
-    assert missing.returncode == 3
+@pytest.mark.parametrize(("kw", "ids"), [
+    ({}, (None, 5)),  # c has one run: nothing to compare with
+    ({"estate": "a"}, (1, 3)),
+    ({"until": 4}, (2, 4)),
+    ({"since": 4, "until": 2}, (4, 2)),
+    ({"estate": "b", "since": 2}, (2, 4)),
+])
+def test_pick_stays_within_one_estate(kw: dict[str, int | str],
+                                      ids: tuple[int | None, int]) -> None:
+    before, after = pick(RUNS, **kw)  # type: ignore[arg-type]
+    assert (before.id if before else None, after.id) == ids
 
 
-WRITER = textwrap.dedent("""
-    import datetime as dt, sys
-    from checker.history.store import save_run
-    from checker.redact import Redactor
-    from checker.results import Result, RunReport, Status
-    from checker.ruleset.model import Severity
-    rows = tuple(Result(f"R-{i:04d}", "h", Status.FAIL, Severity.LOW, "t", "m" * 200,
-                        counts={"total": 50, "failed": 50, "errors": 0},
-                        failed_objects=tuple(f"CN=user{j},OU=x" for j in range(50)))
-                 for i in range(300))
-    t = dt.datetime(2026, 11, 27, tzinfo=dt.timezone.utc)
-    while True:
-        run_id = save_run(sys.argv[1], RunReport(t, t, "inv", rows, ("h",)), Redactor())
-        print(run_id, flush=True)
-""")
+@pytest.mark.parametrize(("kw", "message"), [
+    ({"since": 1, "until": 2}, "run 1 is of estate 'a' and run 2 of 'b': drift compares"),
+    ({"estate": "a", "until": 2}, "run 2 is of estate 'b', not 'a'"),
+    ({"estate": "z"}, "no runs of estate 'z'"),
+    ({"until": 9}, "no run 9 in the history"),
+])
+def test_pick_refuses(kw: dict[str, int | str], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        pick(RUNS, **kw)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="holds no runs yet"):
+        pick([])
 
 
-def test_kill_9_mid_write_loses_nothing_committed(tmp_path: Path) -> None:
-    db = tmp_path / "h.db"
-    rows_per_run = 300 * 51
-    for attempt in range(3):
-        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], stdout=subprocess.PIPE,
-                                text=True)
-        assert proc.stdout is not None
-        committed = [int(proc.stdout.readline()) for _ in range(2 + attempt)]
-        os.kill(proc.pid, signal.SIGKILL)  # in the middle of the next run's transaction
-        proc.wait(10)
-        committed += [int(x) for x in proc.stdout.read().split()]
-        with closing(sqlite3.connect(db)) as raw:
-            assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        with closing(connect(db)) as conn:
-            ids = run_ids(conn)
-            assert set(committed) <= set(ids)
-            for run_id in ids:  # every stored run is whole: never a partial one
-                assert len(run_rows(conn, run_id)) == rows_per_run
+def test_a_password_never_rides_in_the_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    for url in ("postgresql://u:hunter22@db/h", "postgresql://u@db/h?password=hunter22"):
+        with pytest.raises(InputError, match="a password in the URL") as e:
+            connection_args(url)
+        assert "hunter22" not in str(e.value)
+    assert safe_target("postgresql://u:hunter22@db/h") == "postgresql://u:********@db/h"
+    monkeypatch.setenv("DBPW", "from-env")
+    url, extra = connection_args("postgresql://u@db:5433/h?sslmode=require&password_env=DBPW")
+    assert url == ("postgresql://u@db:5433/h?sslmode=require&connect_timeout=10"
+                   "&application_name=checker")
+    assert extra == {"password": "from-env"}
+    with pytest.raises(InputError, match="password_env names 'NOPE', which is not set"):
+        connection_args("postgresql://u@db/h?password_env=NOPE")
+
+
+@pytest.mark.parametrize(("tables", "columns", "recorded", "exclusive", "found"), [
+    (set(), set(), None, True, 0),
+    ({"runs", "results", "sqlite_sequence"}, V1_RUN_COLUMNS, None, True, 1),
+    ({"runs", "results", "checker_schema"}, set(), 2, True, 2),
+    ({"runs", "results", "checker_schema", "other_app"}, set(), 2, False, 2),
+    ({"other_app"}, set(), None, False, 0),  # a shared PostgreSQL database
+    ({"other_app"}, set(), None, True, "not a checker history"),
+    ({"runs"}, {"id", "x"}, None, False, "foreign schema"),
+    ({"runs", "results"}, {"id"}, None, True, "foreign schema"),
+    ({"checker_schema"}, set(), 3, False, "newer than this checker"),
+])
+def test_schema_detection(tables: set[str], columns: set[str], recorded: int | None,
+                          exclusive: bool, found: int | str) -> None:
+    if isinstance(found, int):
+        assert found_version(tables, columns, recorded, "h.db", exclusive) == found
+    else:
+        with pytest.raises(InputError, match=found):
+            found_version(tables, columns, recorded, "h.db", exclusive)
+
+
+def test_keep_and_estate_names() -> None:
+    assert parse_keep("90d") == dt.timedelta(days=90)
+    assert parse_keep("12w") == dt.timedelta(weeks=12)
+    assert parse_keep("36h") == dt.timedelta(hours=36)
+    for bad in ("90", "0d", "d", "-1d", "90y"):
+        with pytest.raises(InputError, match="--keep"):
+            parse_keep(bad)
+    assert check_estate("site-a nightly") == "site-a nightly"
+    for bad in ("", "  ", "a\nb", "x" * 201):
+        with pytest.raises(InputError, match="--estate"):
+            check_estate(bad)

@@ -33,6 +33,7 @@ RANK: dict[str, float] = {
     "remediation": 9,
     "reporters": 10,
     "remediate": 11,
+    "history_commands": 11.5,
     "commands": 12,
     "cli": 13,
     "__main__": 14,

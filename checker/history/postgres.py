@@ -1,0 +1,103 @@
+"""A history in PostgreSQL (psycopg 3), shared by every node that runs checker.
+
+`--history postgresql://checker@db.example.com/checker`. The password never rides in the URL:
+libpq reads `PGPASSWORD` or `~/.pgpass` itself, and `?password_env=NAME` names another
+environment variable. Runs are written with COPY in one transaction each, so concurrent
+writers never see or lose each other's half-written runs; schema migrations take an advisory
+lock so two nodes upgrading at once do not collide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from checker.errors import InputError
+from checker.facts.records import as_utc
+from checker.history import schema
+from checker.history.sql import SqlStore
+from checker.history.store import Row, safe_target
+
+SCHEMA_LOCK = 0x636865636B6572  # "checker": one advisory lock id for migrations
+COPY_RESULTS = ("COPY results (run_id, pos, rule_id, host, object, status, original_status, "
+                "severity, rule_version, message) FROM STDIN")
+WHERE_PASSWORDS_GO = ("give it in PGPASSWORD, in ~/.pgpass, or in an environment variable "
+                      "named by ?password_env=NAME")
+
+
+def _driver() -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise InputError("--history postgresql://...: needs psycopg 3 "
+                         "(pip install 'checker[postgres]')") from None
+    return psycopg
+
+
+def connection_args(url: str) -> tuple[str, dict[str, str]]:
+    """(URL for libpq, extra keyword arguments); refuses a URL that holds a password."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if parts.password is not None or any(k == "password" for k, _ in query):
+        raise InputError(f"--history {safe_target(url)!r}: a password in the URL would show "
+                         f"in process lists and shell history; {WHERE_PASSWORDS_GO}")
+    extra: dict[str, str] = {}
+    for key, value in query:
+        if key == "password_env":
+            if value not in os.environ:
+                raise InputError(f"--history: password_env names {value!r}, which is not set")
+            extra["password"] = os.environ[value]
+    kept = [(k, v) for k, v in query if k != "password_env"]
+    keys = {k for k, _ in kept}
+    kept += [(k, v) for k, v in (("connect_timeout", "10"), ("application_name", "checker"))
+             if k not in keys]
+    return urlunsplit(parts._replace(query=urlencode(kept))), extra
+
+
+def _text(value: Any) -> Any:
+    """PostgreSQL text cannot hold NUL; data from a directory may."""
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) and "\x00" in value else value
+
+
+class PostgresStore(SqlStore):
+    migrations = schema.POSTGRES
+    exclusive = False  # a shared database may hold other applications' tables
+    row_order = "pos"
+    placeholder = "%s"
+
+    def __init__(self, target: str) -> None:
+        super().__init__(target)
+        self._psycopg = _driver()
+        self.driver_errors = (self._psycopg.Error,)
+        self._url, self._extra = connection_args(target)
+
+    def _connect(self) -> Any:
+        return self._psycopg.connect(self._url, autocommit=True, **self._extra)
+
+    @contextmanager
+    def _transaction(self, migrating: bool) -> Iterator[None]:
+        with self.conn.transaction():
+            if migrating:
+                self._execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
+            yield
+
+    def _tables(self) -> tuple[set[str], set[str]]:
+        tables = {r[0] for r in self._execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = current_schema()")}
+        columns = {r[0] for r in self._execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = 'runs'")}
+        return tables, columns
+
+    def _insert_rows(self, run_id: int, rows: Iterable[Row]) -> None:
+        with self.conn.cursor() as cur, cur.copy(COPY_RESULTS) as copy:
+            for pos, row in enumerate(rows):
+                copy.write_row((run_id, pos, *map(_text, row)))
+
+    def _when(self, value: Any) -> dt.datetime:
+        return as_utc(value)

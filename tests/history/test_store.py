@@ -1,0 +1,216 @@
+"""The history store on both backends: drift over stored runs, estates, migrations, prune."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checker.errors import InputError
+from checker.history import schema
+from checker.history.drift import drift, pick
+from checker.history.model import Change
+from checker.history.store import HistoryStore, open_store
+from checker.redact import Redactor
+from checker.results import Result, RunReport, Status
+from checker.ruleset.model import Severity
+from tests.history.conftest import Backend
+from tests.lab import postgres
+
+T0 = dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.timezone.utc)
+
+
+def row(rule: str, host: str, status: str, failed: tuple[str, ...] = (), msg: str = "") -> Result:
+    counts = {"total": 10, "failed": len(failed), "errors": 0} if failed else None
+    return Result(rule, host, Status(status), Severity.HIGH, rule, msg or f"{rule} {status}",
+                  counts=counts, failed_objects=failed)
+
+
+def report(rows: list[Result], hosts: tuple[str, ...], minutes: int = 0) -> RunReport:
+    t = T0 + dt.timedelta(minutes=minutes)
+    return RunReport(t, t, "inv.yml", tuple(rows), hosts)
+
+
+def save(target: str, rep: RunReport, estate: str = "lab", redactor: Redactor | None = None
+         ) -> int:
+    with open_store(target) as store:
+        return store.save(rep, estate, redactor or Redactor())
+
+
+def compare(store: HistoryStore, **kw: Any) -> Any:
+    before, after = pick(store.runs(), **kw)
+    return drift(store.load(before.id) if before else None, store.load(after.id))
+
+
+def checker(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "checker", *argv], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_drift_between_stored_runs(backend: Backend) -> None:
+    first = [row("R-FIX", "a", "fail"), row("R-REG", "a", "pass"), row("R-STILL", "a", "fail"),
+             row("R-WAIVE", "a", "waived"), row("R-DOWN", "a", "pass"), row("R-GONE", "a", "pass"),
+             row("R-OBJ", "a", "fail", ("u1", "u2"))]
+    second = [row("R-FIX", "a", "pass"), row("R-REG", "a", "fail"), row("R-STILL", "a", "fail"),
+              row("R-WAIVE", "a", "fail"), row("R-DOWN", "a", "error"), row("R-NEW", "a", "fail"),
+              row("R-OBJ", "a", "fail", ("u2", "u3")), row("R-FIX", "b", "fail")]
+    save(backend.target, report(first, ("a",)))
+    save(backend.target, report(second, ("a", "b"), 60))
+    with open_store(backend.target) as store:
+        d = compare(store)
+        same = compare(store, since=2, until=2)
+    assert [(i.rule_id, i.host, i.object, i.change) for i in d.items] == [  # stored order kept
+        ("R-FIX", "a", None, Change.FIXED),
+        ("R-REG", "a", None, Change.REGRESSED),
+        ("R-STILL", "a", None, Change.STILL_FAILING),
+        ("R-WAIVE", "a", None, Change.WAIVER_EXPIRED),
+        ("R-DOWN", "a", None, Change.BECAME_UNREACHABLE),
+        ("R-NEW", "a", None, Change.NEW_FAIL),
+        ("R-OBJ", "a", None, Change.STILL_FAILING),
+        ("R-OBJ", "a", "u2", Change.STILL_FAILING),
+        ("R-OBJ", "a", "u3", Change.NEW_FAIL),
+        ("R-FIX", "b", None, Change.NEW_HOST),
+        ("R-GONE", "a", None, Change.GONE),
+        ("R-OBJ", "a", "u1", Change.FIXED),
+    ]
+    assert d.exit_code == 1 and d.before and d.before.started_at == T0
+    assert same.exit_code == 0  # a run against itself: nothing got worse
+    assert {i.change for i in same.items} == {Change.STILL_FAILING}
+
+
+def test_stored_text_is_redacted_and_kept_whole(backend: Backend) -> None:
+    hostile = "CN=a\x00b,OU=\"x\" <script>s3cret-value</script> ünïcode"
+    save(backend.target, report([row("R", "a", "fail", (hostile,), msg=hostile)], ("a",)),
+         redactor=Redactor(["s3cret-value"]))
+    with open_store(backend.target) as store:
+        rows = store.load(1).rows
+    assert "s3cret" not in rows[0].message and "********" in rows[0].message
+    # PostgreSQL text cannot hold NUL: it becomes U+FFFD; SQLite keeps it
+    assert rows[1].object.replace("\ufffd", "\x00") == hostile
+
+
+def test_drift_compares_runs_of_one_estate(backend: Backend) -> None:
+    for minutes, estate, status in [(0, "site-a", "pass"), (1, "site-b", "fail"),
+                                    (2, "site-a", "fail"), (3, "site-b", "fail")]:
+        save(backend.target, report([row("R", "dc", status)], ("dc",), minutes), estate)
+    with open_store(backend.target) as store:
+        latest = compare(store)  # the latest run is site-b's: compared with site-b's previous
+        site_a = compare(store, estate="site-a")
+        with pytest.raises(InputError, match="drift compares runs of one estate only"):
+            compare(store, since=1, until=4)
+        with pytest.raises(InputError, match="no runs of estate 'nowhere'"):
+            compare(store, estate="nowhere")
+        assert [r.estate for r in store.runs("site-a")] == ["site-a", "site-a"]
+    assert (latest.before.id, latest.after.id) == (2, 4)
+    assert [i.change for i in latest.items] == [Change.STILL_FAILING]
+    assert (site_a.before.id, site_a.after.id) == (1, 3)
+    assert [i.change for i in site_a.items] == [Change.REGRESSED]
+
+
+def test_cli_drift_exit_codes(backend: Backend, tmp_path: Path) -> None:
+    save(backend.target, report([row("R", "a", "fail")], ("a",)))
+    save(backend.target, report([row("R", "a", "pass")], ("a",), 5))
+    out = f"json:{tmp_path}/d.json"
+    proc = checker("drift", "--history", backend.target, "--report", out)
+    assert proc.returncode == 0, proc.stderr  # only a fix: nothing got worse
+    proc = checker("drift", "--history", backend.target, "--since", "2", "--until", "1",
+                   "--report", out)
+    assert proc.returncode == 1, proc.stderr  # read backwards, the fix is a regression
+    proc = checker("drift", "--history", backend.target, "--since", "9")
+    assert proc.returncode == 3 and "no run 9 in the history" in proc.stderr
+
+
+def test_cli_drift_missing_sqlite_file_is_exit_3(tmp_path: Path) -> None:
+    proc = checker("drift", "--history", str(tmp_path / "none.db"))
+    assert proc.returncode == 3 and "no such history database" in proc.stderr
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_history_list_show_prune(backend: Backend) -> None:
+    now = dt.datetime.now(dt.timezone.utc)
+    for days, estate in [(200, "a"), (120, "a"), (100, "b"), (10, "a")]:
+        t = now - dt.timedelta(days=days)
+        save(backend.target, RunReport(t, t, "inv.yml", (row("R", "dc", "fail"),), ("dc",)),
+             estate)
+    listed = checker("history", "list", "--history", backend.target)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[-1] == "4 run(s)"
+    shown = checker("history", "show", "2", "--history", backend.target)
+    assert shown.returncode == 0 and "run 2: estate a" in shown.stdout
+    assert "fail     R  dc  [high]  R fail" in shown.stdout
+    bad = checker("history", "prune", "--keep", "ninety", "--history", backend.target)
+    assert bad.returncode == 3 and "--keep: a duration such as 90d" in bad.stderr
+    pruned = checker("history", "prune", "--keep", "90d", "--history", backend.target)
+    assert pruned.returncode == 0 and "pruned 2 run(s)" in pruned.stdout, pruned.stderr
+    with open_store(backend.target) as store:  # b's only run is old, but its latest: kept
+        assert [(r.id, r.estate) for r in store.runs()] == [(3, "b"), (4, "a")]
+        assert len(store.load(3).rows) == 1
+
+
+def _raw(backend: Backend) -> Any:
+    """A plain driver connection (autocommit) to the backend's database."""
+    if backend.name == "sqlite":
+        return sqlite3.connect(backend.target, isolation_level=None)
+    import psycopg
+
+    return psycopg.connect(backend.target, password=postgres.PASSWORD, autocommit=True)
+
+
+def test_a_version_1_history_is_migrated(backend: Backend) -> None:
+    """A history written by checker 0.1 (no version table, no estate): migrated on first use,
+    its runs keep their inventory as their estate."""
+    ddl = schema.SQLITE if backend.name == "sqlite" else schema.POSTGRES
+    conn = _raw(backend)
+    for statement in ddl[1]:
+        conn.execute(statement)
+    stamp = "2026-11-01T02:00:00Z"
+    conn.execute("INSERT INTO runs (started_at, finished_at, inventory, checker_version, "
+                 "exit_code, fail_on, summary, rule_versions, hosts) VALUES "
+                 f"('{stamp}', '{stamp}', 'old.yml', '0.1.0', 1, 'info', "
+                 """'{"fail": 1}', '{"R": 1}', '["dc"]')""")
+    pos = "" if backend.name == "sqlite" else "pos, "
+    conn.execute(f"INSERT INTO results (run_id, {pos}rule_id, host, object, status, "
+                 "original_status, severity, rule_version, message) VALUES "
+                 f"(1, {'' if not pos else '0, '}'R', 'dc', '', 'fail', NULL, 'high', 1, 'm')")
+    conn.close()
+    save(backend.target, report([row("R", "dc", "pass")], ("dc",)), estate="old.yml")
+    with open_store(backend.target) as store:
+        d = compare(store)
+    assert [(i.rule_id, i.change) for i in d.items] == [("R", Change.FIXED)]
+    assert d.before and d.before.estate == "old.yml" and d.before.inventory == "old.yml"
+    conn = _raw(backend)
+    assert conn.execute("SELECT version FROM checker_schema").fetchall() == [(schema.CURRENT,)]
+    conn.close()
+
+
+@pytest.mark.parametrize(("sql", "message"), [
+    ("CREATE TABLE runs (id INTEGER, payload TEXT)",
+     "tables runs were not created by checker (foreign schema)"),
+    ("CREATE TABLE checker_schema (version INTEGER); INSERT INTO checker_schema VALUES (99)",
+     "schema version 99, newer than this checker knows (2): upgrade checker"),
+])
+def test_foreign_or_newer_schema_stops_before_any_host(backend: Backend, tmp_path: Path,
+                                                       sql: str, message: str) -> None:
+    conn = _raw(backend)
+    for statement in sql.split(";"):
+        conn.execute(statement)
+    conn.close()
+    out = tmp_path / "r.json"
+    proc = checker("apply", "inventories/demo/inventory.yml", "--history", backend.target,
+                   "--report", f"json:{out}")
+    assert proc.returncode == 3, proc.stderr
+    assert message in proc.stderr and "nothing was contacted" in proc.stderr
+    assert not out.exists()
+
+
+def test_sqlite_file_of_another_program_is_foreign(tmp_path: Path) -> None:
+    db = tmp_path / "other.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER)")
+    with pytest.raises(InputError, match=r"not a checker history \(it has tables invoices\)"):
+        open_store(str(db)).check()
