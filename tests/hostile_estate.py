@@ -63,12 +63,22 @@ RULES = """\
     - name: "Rename {{ exchange.organization }}"
       kind: powershell
       script: "Write-Output {{ exchange.organization }}"
+- id: T-SECRET-IN-MESSAGE
+  title: a failure message that quotes a secret (repr-escaped)
+  severity: low
+  hosts: aadconnect
+  facts:
+    adsync: adsync.global_settings
+  expect:
+    - key: vars.sync_note
+      op: eq
+      value: never-this
 """
 
 
-def build(work: Path, marker: Path, secret: str, dc: str, aadc: str) -> tuple[Prepared, RunReport]:
-    """Write the estate into `work` and run it: `dc`/`aadc` are the two host names."""
-    evil = payload(marker)
+def build(work: Path, evil: str, secret: str, dc: str, aadc: str) -> tuple[Prepared, RunReport]:
+    """Write the estate into `work` and run it: `evil` is the connector and organization
+    name, `dc`/`aadc` the two host names."""
     facts = json.loads((DEMO / "facts.json").read_text())
     hosts = facts["hosts"]
     hosts[dc] = hosts.pop("dc01.lab.example.com")

@@ -122,8 +122,9 @@ class SqlStore(HistoryStore):
                 "exit_code, fail_on, summary, rule_versions, hosts, estate, node) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                 (self._stamp(report.started_at), self._stamp(report.finished_at),
-                 report.inventory, __version__, report.exit_code, report.fail_on.value,
-                 json.dumps(summary), json.dumps(versions), json.dumps(list(report.hosts)),
+                 redactor.text(report.inventory), __version__, report.exit_code,
+                 report.fail_on.value, json.dumps(summary), json.dumps(versions),
+                 json.dumps(redactor.scrub(list(report.hosts))),
                  estate, socket.gethostname()),
             ).fetchone()[0])
             self._insert_rows(run_id, result_rows(report.results, redactor))

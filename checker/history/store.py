@@ -129,14 +129,15 @@ def parse_keep(text: str) -> dt.timedelta:
 
 
 def result_rows(results: Sequence[Result], redactor: Redactor) -> Iterator[Row]:
-    """The stored rows of a run: one per (rule, host), one per failing or waived object."""
+    """The stored rows of a run: one per (rule, host), one per failing or waived object.
+    Host, object and message can carry directory data, and with it a secret: all masked."""
+    mask = redactor.text
     for r in results:
         original = r.original_status.value if r.original_status else None
-        sev, ver = r.severity.value, r.rule_version
-        yield (r.rule_id, r.host, "", r.status.value, original, sev, ver,
-               redactor.text(r.message))
+        sev, ver, host = r.severity.value, r.rule_version, mask(r.host)
+        yield (r.rule_id, host, "", r.status.value, original, sev, ver, mask(r.message))
         for obj in r.failed_objects:  # per-object drift: every failing object, uncapped
-            yield r.rule_id, r.host, obj, "fail", None, sev, ver, ""
+            yield r.rule_id, host, mask(obj), "fail", None, sev, ver, ""
         if r.waiver is not None:
             for obj in r.waiver.objects:
-                yield r.rule_id, r.host, obj, "waived", "fail", sev, ver, ""
+                yield r.rule_id, host, mask(obj), "waived", "fail", sev, ver, ""

@@ -15,13 +15,14 @@ unless it is confirmed up front with `-e checker_confirm_manual=true`.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
 
 from checker.remediation.kinds import kind_of
-from checker.remediation.text import one_line
+from checker.remediation.text import lines, one_line
 from checker.results import RenderedTask
 
 Steps = Sequence[tuple[RenderedTask, Sequence[str]]]
@@ -29,6 +30,7 @@ MANAGEMENT_VAR = "checker_ad_management_host"
 CONFIRM_VAR = "checker_confirm_manual"
 # A host pattern that can only mean this name (or a group of the same name: end_host).
 _PLAIN_HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+_JINJA = re.compile(r"\{[{%#]|[}%#]\}")
 _CONFIRMED = f"{CONFIRM_VAR} | default(false) | bool"
 
 HEADER = f"""\
@@ -62,7 +64,7 @@ def _play(host: str, tasks: Steps, delegated: bool) -> dict[str, Any]:
         steps.append(_management_check())
     for i, (task, rules) in enumerate(tasks, 1):
         steps += _task(i, host, task, rules, delegated)
-    return {"name": Unsafe(f"Checker remediation for {one_line(host)}"),
+    return {"name": _label(f"Checker remediation for {host}"),
             "hosts": Unsafe(host) if _PLAIN_HOST.match(host) else "all",
             "gather_facts": False,
             "vars": {"checker_target": Unsafe(host)},
@@ -83,7 +85,7 @@ def _management_check() -> dict[str, Any]:
 
 def _task(i: int, host: str, task: RenderedTask, rules: Sequence[str],
           delegated: bool) -> list[dict[str, Any]]:
-    label = Unsafe(f"Step {i}: {one_line(task.name)} (for {', '.join(rules)})")
+    label = _label(f"Step {i}: {task.name} (for {', '.join(rules)})")
     kind = kind_of(task)
     script = kind.script(task)
     if script is None:
@@ -97,7 +99,8 @@ def _task(i: int, host: str, task: RenderedTask, rules: Sequence[str],
 
 def _manual(i: int, host: str, label: str, steps: str) -> list[dict[str, Any]]:
     answer = f"checker_step_{i}"
-    prompt = f"Manual step on {host}:\n{steps.strip()}\nType DONE when it is finished"
+    text = "\n".join(textwrap.fill(line, 100) for line in lines(steps.strip()))
+    prompt = f"Manual step on {host}:\n{text}\nType DONE when it is finished"
     return [
         {"name": label, "ansible.builtin.pause": {"prompt": Unsafe(prompt)},
          "register": answer, "delegate_to": "localhost", "when": f"not ({_CONFIRMED})"},
@@ -111,9 +114,22 @@ def _manual(i: int, host: str, label: str, steps: str) -> list[dict[str, Any]]:
     ]
 
 
+def _label(text: str) -> Unsafe:
+    """A task or play name: one line, and no Jinja delimiters at all (names are labels, and
+    ansible-lint reads them as templates even when they are `!unsafe`)."""
+    text = one_line(text)
+    while _JINJA.search(text):
+        text = _JINJA.sub(lambda m: " ".join(m.group()), text)
+    return Unsafe(text)
+
+
 class _Dumper(yaml.SafeDumper):
     """`!unsafe` values; multi-line ones as `|` blocks (the playbook reads like the .ps1),
-    and anything with a line break other than LF double-quoted, so it loads back exactly."""
+    and anything with a line break other than LF double-quoted, so it loads back exactly.
+    Sequences are indented inside mappings, as yamllint (ansible-lint) expects."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
 
 
 def _unsafe(dumper: yaml.SafeDumper, value: Unsafe) -> yaml.Node:

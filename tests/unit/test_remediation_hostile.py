@@ -23,7 +23,7 @@ from checker.remediation.execute import describe_tasks
 from checker.remediation.planner import host_plans
 from checker.remediation.render import write_remediation
 from tests.ansible_yaml import UnsafeText, load_playbook
-from tests.hostile_estate import build
+from tests.hostile_estate import build, payload
 
 SECRET = "s3cr\\et'pw&<x>"
 DC = "dc01#>\r\nStop-Computer <b>x</b>"
@@ -39,7 +39,7 @@ PS = tree_sitter.Language(tree_sitter_powershell.language())
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object, object]:
     work = tmp_path_factory.mktemp("hostile")
-    prepared, report = build(work, work / "PWNED", SECRET, DC, AADC)
+    prepared, report = build(work, payload(work / "PWNED"), SECRET, DC, AADC)
     connections = {DC: "ldap", AADC: "psrp"}
     write_remediation(report, work / "out", prepared.redactor, connections)
     return work / "out", prepared, report
