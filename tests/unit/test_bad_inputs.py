@@ -60,10 +60,12 @@ def test_bad_input(case: str, tmp_path: Path, listener: tuple[socket.socket, int
         (work / "inventory.yml").write_text(yaml.safe_dump(inv))
     if not (work / "rules.yml").exists():
         (work / "rules.yml").write_text(GOOD_RULE)
-    expected = yaml.safe_load((work / "case.yml").read_text())["expect"]
+    case = yaml.safe_load((work / "case.yml").read_text())
+    expected = case["expect"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKER_TEST_")}
     proc = subprocess.run(
-        [sys.executable, "-m", "checker", "apply", "inventory.yml", "-r", "rules.yml"],
+        [sys.executable, "-m", "checker", "apply", "inventory.yml", "-r", "rules.yml",
+         *case.get("args", ())],
         cwd=work, capture_output=True, text=True, timeout=60, env=env,
     )
     assert proc.returncode == 3, proc.stdout + proc.stderr

@@ -1,0 +1,1 @@
+Write-Output 'a script someone else left here'
