@@ -7,6 +7,7 @@ Exit codes: 0 all passed (or waived/skipped), 1 a fail at or above --fail-on, 2 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -26,9 +27,31 @@ def _selection(p: argparse.ArgumentParser) -> None:
                    help="only this rule id (repeatable)")
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more (got {value})")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds above 0 "
+                                         f"(got {text})")
+    return value
+
+
 def _gathering(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--forks", type=int, default=10, help="hosts gathered at once (default 10)")
-    p.add_argument("--timeout", type=float, default=60.0,
+    p.add_argument("--forks", type=_positive_int, default=10,
+                   help="hosts gathered at once (default 10)")
+    p.add_argument("--timeout", type=_seconds, default=60.0,
                    help="per-host budget in seconds for connecting and gathering (default 60)")
 
 
@@ -127,7 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse: usage errors exit 2; ours is 3
-        return 0 if e.code == 0 else EXIT_INPUT
+        if e.code == 0:
+            return 0
+        print("nothing was contacted.", file=sys.stderr)
+        return EXIT_INPUT
     if args.version:
         from checker import __version__
 

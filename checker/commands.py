@@ -61,11 +61,24 @@ def _warn_insecure(prepared: Prepared) -> None:
         print(f"warning: {warning}", file=sys.stderr)
 
 
+def _check_outputs(specs: list[tuple[str, str | None]], args: argparse.Namespace) -> None:
+    """Every file a run will write, checked before anything is contacted (--remediation-out
+    has its own check)."""
+    from checker.paths import check_output_file
+
+    for name, path in specs:
+        if path not in (None, "-"):
+            check_output_file(path, f"--report {name}")
+    if args.save_facts:
+        check_output_file(args.save_facts, "--save-facts")
+
+
 def cmd_apply(args: argparse.Namespace) -> int:
     from checker.reporters.base import parse_spec
     from checker.runner import prepare, run
 
     specs = [parse_spec(s) for s in (args.report or ["console"])]
+    _check_outputs(specs, args)
     opts = _options(args, save_facts=args.save_facts, from_facts=args.from_facts,
                     waivers=args.waivers, strict_waivers=args.strict_waivers,
                     history=args.history, estate=args.estate)
@@ -139,8 +152,10 @@ def _store_history(prepared: Prepared, report: RunReport,
 def cmd_gather(args: argparse.Namespace) -> int:
     from checker import evidence
     from checker.gather import gather
+    from checker.paths import check_output_file
     from checker.runner import prepare
 
+    check_output_file(args.output, "--output")
     prepared = prepare(_options(args))
     _warn_insecure(prepared)
     opts = prepared.options

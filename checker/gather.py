@@ -44,7 +44,10 @@ def gather(
             started.append(time.monotonic())
             if progress:
                 progress(hp.host.name, "start")
-            facts = gather_host(hp, timeout, redactor)
+            try:
+                facts = gather_host(hp, timeout, redactor)
+            except Exception as e:  # a bug or an unexpected library error: still `error`
+                facts = _all_failed(hp, redactor.text(_unexpected(e)), 0.0)
             with lock:
                 store.setdefault(hp.host.name, facts)
             if progress:
@@ -67,6 +70,16 @@ def gather(
     return store
 
 
+def _unexpected(error: BaseException) -> str:
+    """The real cause of an exception no transport mapped, in one line."""
+    where = ""
+    tb = error.__traceback__
+    while tb is not None:  # the innermost frame names the failing module and line
+        where = f" (at {tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno})"
+        tb = tb.tb_next
+    return f"unexpected {type(error).__name__}: {error}{where}"
+
+
 def gather_host(hp: HostPlan, timeout: float, redactor: Redactor) -> dict[FactKey, Fact]:
     registry = load_all()
     collectors = {k: registry.get(k.collector)() for k in hp.facts}
@@ -87,8 +100,8 @@ def gather_host(hp: HostPlan, timeout: float, redactor: Redactor) -> dict[FactKe
             fact = _interpret(cls, collectors[key], key, raw, requests[key])
             out[key] = _with_provenance(fact, hp, transport, requests[key], started_at, t1 - t0)
             t0 = t1
-    except CheckerError as e:
-        reason = redactor.text(str(e))
+    except Exception as e:  # CheckerError by contract; anything else is still this host's error
+        reason = redactor.text(str(e) if isinstance(e, CheckerError) else _unexpected(e))
         for key in hp.facts:
             if key not in out:
                 out[key] = _failed(hp, key, reason, time.monotonic() - begun, requests.get(key))
@@ -113,7 +126,7 @@ def _interpret(
         return Fact(key, FactStatus.UNAVAILABLE, extra={"error": str(e)})
     except CollectError as e:
         return Fact(key, FactStatus.ERROR, extra={"error": str(e)})
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
+    except (LookupError, TypeError, ValueError, AttributeError, ArithmeticError) as e:
         msg = f"malformed reply for {key.collector}: {type(e).__name__}: {e}"
         return Fact(key, FactStatus.ERROR, extra={"error": msg})
     return Fact(key, FactStatus.OK, value)

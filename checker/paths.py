@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from checker.errors import InputError
@@ -18,3 +19,17 @@ def default_rules_dirs() -> list[str]:
         if candidate.is_dir():
             return [str(candidate)]
     raise InputError("no rules found: pass -r RULES_DIR")
+
+
+def check_output_file(path: str, option: str) -> None:
+    """A file checker will write, checked before anything is contacted: a run must not
+    gather for a minute and then fail to write its report."""
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{option}: {path} is a folder; give a file name")
+    folder = p.parent
+    if not folder.is_dir():
+        raise InputError(f"{option}: cannot write {path}: the folder {folder} does not exist")
+    if not os.access(p if p.exists() else folder, os.W_OK):
+        raise InputError(f"{option}: cannot write {path}: permission denied")
+

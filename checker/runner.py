@@ -79,6 +79,7 @@ def prepare(options: Options) -> Prepared:
         if not hosts:
             raise InputError(f"--limit {options.limit!r} matches no host in the inventory")
     plan = build_plan(ruleset, inventory, hosts)
+    check_work(ruleset, plan, options, len(hosts))
     return Prepared(options, inventory, ruleset, tuple(hosts), plan,
                     Redactor(inventory.secret_values()), tuple(waivers))
 
@@ -95,6 +96,22 @@ def select_rules(ruleset: RuleSet, options: Options) -> RuleSet:
     if unknown:
         raise InputError(f"--rule: unknown rule id(s): {', '.join(sorted(unknown))}")
     return RuleSet(tuple(r for r in ruleset.rules if chosen(r)))
+
+
+def check_work(ruleset: RuleSet, plan: Plan, options: Options, hosts: int) -> None:
+    """A gate that would evaluate nothing, or less than it was asked to, is refused before
+    anything is contacted: an empty selection must never pass for "all passed"."""
+    if not ruleset.rules:
+        raise InputError("no rule is selected (--tags, --skip-tags, --rule or --profile "
+                         "leave none): nothing would be evaluated")
+    planned = {rule for hp in plan.hosts for rule in hp.rules}
+    if not planned:
+        raise InputError(f"none of the {len(ruleset.rules)} selected rule(s) applies to the "
+                         f"{hosts} selected host(s): nothing would be evaluated")
+    missing = [r for r in ruleset.rules if r.id in options.rule_ids and r.id not in planned]
+    if missing:
+        raise InputError("; ".join(f"rule {r.id} applies to none of the selected hosts "
+                                   f"(its hosts: {r.hosts})" for r in missing))
 
 
 def collect(prepared: Prepared, progress: Progress | None = None) -> FactStore:

@@ -133,14 +133,28 @@ def _expanded_size(value: Any, memo: dict[int, int]) -> int:
     return memo[key]
 
 
-def load_file(path: str | Path) -> Any:
+def decode_utf8(data: bytes, source: str) -> str:
+    """The text of a file that must be UTF-8; else an InputError at the offending line."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - data.rfind(b"\n", 0, e.start)
+        raise InputError(f"not UTF-8 text: byte 0x{data[e.start]:02x} at column {column}",
+                         source, line) from None
+
+
+def read_text(path: str | Path, limit: int = MAX_BYTES) -> str:
+    """A UTF-8 text file, refused with file:line when it is too large, unreadable or not UTF-8."""
     p = Path(path)
     try:
-        if p.stat().st_size > MAX_BYTES:
-            raise InputError(f"file is larger than {MAX_BYTES // 1024 // 1024} MiB", str(p))
-        text = p.read_text(encoding="utf-8")
+        if p.stat().st_size > limit:
+            raise InputError(f"file is larger than {limit // 1024 // 1024} MiB", str(p))
+        data = p.read_bytes()
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", str(p)) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", str(p)) from None
-    return load_text(text, str(p))
+    return decode_utf8(data, str(p))
+
+
+def load_file(path: str | Path) -> Any:
+    return load_text(read_text(path), str(path))

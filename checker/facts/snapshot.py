@@ -12,16 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import InputError
+from checker.yamlio import read_text
 
 FORMAT = "checker-facts/1"
+MAX_FACTS_BYTES = 2 * 1024 * 1024 * 1024  # a 100,000-user estate records a few hundred MiB
 
 
 def read(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise InputError(f"cannot read facts file: {e.strerror}", str(p)) from None
+        doc = json.loads(read_text(p, MAX_FACTS_BYTES))
     except json.JSONDecodeError as e:
         raise InputError(f"invalid JSON: {e.msg}", str(p), e.lineno) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:

@@ -6,6 +6,7 @@ Every problem is collected with its `file:line` and raised together as InputErro
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,17 +27,41 @@ NOT_RULES = ("profiles.yml", "profiles.yaml")
 
 
 def rule_files(paths: Sequence[str | Path]) -> list[Path]:
+    """Every rule file under `paths`. A folder that cannot be read is an error, never a
+    silently smaller rule pack; so is a folder that holds no rule file at all."""
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files += sorted(
-                f for f in p.rglob("*") if f.suffix in RULE_SUFFIXES and f.name not in NOT_RULES
-            )
+            found = _walk(p)
+            if not found:
+                raise RuleError("no rule files (*.yml, *.yaml) in this folder", str(p))
+            files += found
         elif p.is_file():
             files.append(p)
         else:
             raise RuleError("no such rules file or directory", str(p))
     return files
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Rule files in a folder tree, symlinked subfolders included (each real folder once)."""
+
+    def fail(error: OSError) -> None:
+        raise RuleError(f"cannot read this rules folder: {error.strerror}",
+                        error.filename or str(folder))
+
+    found: list[Path] = []
+    seen: set[str] = set()
+    for top, dirs, names in os.walk(folder, onerror=fail, followlinks=True):
+        real = os.path.realpath(top)
+        if real in seen:  # a symlink loop, or a second link to the same folder
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs.sort()
+        found += (Path(top) / n for n in sorted(names)
+                  if n.endswith(RULE_SUFFIXES) and n not in NOT_RULES)
+    return found
 
 
 @functools.lru_cache(maxsize=1)
@@ -85,6 +110,9 @@ def load_rules(paths: Sequence[str | Path]) -> RuleSet:
     problems += semantic_problems(rules)
     if problems:
         raise InputErrors(problems)
+    if not rules:
+        where = ", ".join(map(str, paths))
+        raise RuleError(f"no rules in {where}: the rule files are empty")
     return RuleSet(tuple(rules))
 
 

@@ -1,5 +1,10 @@
-"""The bad-input corpus: each case exits 3 with a file:line message, no traceback, and no
-connection to the host the inventory names (a listener on loopback counts connections)."""
+"""The bad-input corpus: each case exits 3 with a file:line message, no traceback, nothing
+written, and no connection to the host the inventory names (a listener on loopback counts
+connections).
+
+A case is a folder with `case.yml`: `expect` (text stderr must hold), and optionally `args`
+(more command-line arguments) and `rules` (what `-r` names; default rules.yml). A missing
+inventory.yml or rules.yml is filled with a valid one."""
 
 from __future__ import annotations
 
@@ -61,16 +66,17 @@ def test_bad_input(case: str, tmp_path: Path, listener: tuple[socket.socket, int
     if not (work / "rules.yml").exists():
         (work / "rules.yml").write_text(GOOD_RULE)
     case = yaml.safe_load((work / "case.yml").read_text())
-    expected = case["expect"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKER_TEST_")}
+    before = sorted(work.rglob("*"))
     proc = subprocess.run(
-        [sys.executable, "-m", "checker", "apply", "inventory.yml", "-r", "rules.yml",
-         *case.get("args", ())],
+        [sys.executable, "-m", "checker", "apply", "inventory.yml",
+         "-r", case.get("rules", "rules.yml"), *case.get("args", [])],
         cwd=work, capture_output=True, text=True, timeout=60, env=env,
     )
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
-    assert expected in proc.stderr, proc.stderr
+    assert case["expect"] in proc.stderr, proc.stderr
     assert "nothing was contacted" in proc.stderr
+    assert sorted(work.rglob("*")) == before  # nothing written
     with pytest.raises(BlockingIOError):
         srv.accept()  # no connection was attempted

@@ -1,0 +1,111 @@
+"""A gate fails closed: a rule pack that cannot be read whole, a run that would evaluate
+nothing or less than it was asked to, and a host whose transport raised something unexpected
+never end in exit 0 (or in a "timed out" that hides the cause)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from checker.cli import main
+from checker.ruleset.loader import load_rules
+from checker.transports import base
+from checker.transports.snapshot import SnapshotTransport
+
+ROOT = Path(__file__).parent.parent.parent
+DEMO = ROOT / "inventories" / "demo" / "inventory.yml"
+
+
+def shipped_pack(tmp: Path) -> Path:
+    pack = tmp / "rules"
+    shutil.copytree(ROOT / "rules", pack)
+    return pack
+
+
+def test_an_unreadable_subfolder_is_an_error_not_a_smaller_pack(tmp_path, monkeypatch, capsys):
+    """The hygiene folder (5 of the 24 shipped rules) cannot be listed: pathlib's rglob used
+    to skip it without a word and the gate ran 19 rules. Root reads everything, so the
+    denial is simulated where the walk lists a folder."""
+    pack = shipped_pack(tmp_path)
+    hidden = str(pack / "hygiene")
+    real_scandir = os.scandir
+
+    def scandir(path=".", *args, **kwargs):
+        if os.fspath(path) == hidden:
+            raise PermissionError(13, "Permission denied", hidden)
+        return real_scandir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert main(["apply", str(DEMO), "-r", str(pack)]) == 3
+    err = capsys.readouterr().err
+    assert f"{hidden}: cannot read this rules folder: Permission denied" in err
+
+
+def test_symlinked_rule_folders_are_read_once_and_loops_end(tmp_path: Path) -> None:
+    pack = shipped_pack(tmp_path)
+    outside = tmp_path / "outside"
+    (pack / "hygiene").rename(outside)
+    (pack / "hygiene").symlink_to(outside, target_is_directory=True)
+    (pack / "loop").symlink_to(pack, target_is_directory=True)
+    ids = [r.id for r in load_rules([str(pack)]).rules]
+    assert len(ids) == 24 and len(set(ids)) == 24
+
+
+def test_a_rule_asked_for_by_id_must_apply_to_a_selected_host(capsys) -> None:
+    code = main(["apply", str(DEMO), "--limit", "dc01.lab.example.com",
+                 "--rule", "AD-FOREST-FUNCTIONAL-LEVEL", "--rule", "AADC-STAGING-MODE"])
+    assert code == 3
+    err = capsys.readouterr().err
+    assert "rule AADC-STAGING-MODE applies to none of the selected hosts (its hosts: " \
+           "aadconnect)" in err
+
+
+class Exploding(SnapshotTransport):
+    """A transport with a bug: collect raises something that is not a CheckerError."""
+
+    def collect(self, requests):
+        if self.host.startswith("aadc"):
+            raise RuntimeError("a bug in the transport")
+        yield from super().collect(requests)
+
+
+def test_an_unexpected_transport_exception_is_an_error_with_its_cause(tmp_path, monkeypatch,
+                                                                     capsys) -> None:
+    monkeypatch.setitem(base.transports._items, "snapshot", Exploding)
+    out = tmp_path / "r.json"
+    started = time.monotonic()
+    code = main(["apply", str(DEMO), "--timeout", "30", "--report", f"json:{out}"])
+    assert time.monotonic() - started < 10  # not "timed out after 30s"
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    import json
+
+    rows = json.loads(out.read_text())["results"]
+    aadc = [r for r in rows if r["host"] == "aadc01.lab.example.com"]
+    assert aadc and {r["status"] for r in aadc} <= {"error", "skipped", "blocked"}
+    assert any("unexpected RuntimeError: a bug in the transport" in r["message"] for r in aadc)
+    assert not any("timed out" in r["message"] for r in aadc)
+    assert code == 2  # every aadc rule is `error`; the DC rules pass
+
+
+@pytest.mark.parametrize("where", ["open", "init"])
+def test_a_crash_anywhere_on_a_host_is_an_error_row(where, monkeypatch, capsys) -> None:
+    class Broken(SnapshotTransport):
+        def __init__(self, host, hostvars, timeout):
+            if where == "init":
+                raise KeyError("checker_facts_file")
+            super().__init__(host, hostvars, timeout)
+
+        def open(self):
+            raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setitem(base.transports._items, "snapshot", Broken)
+    assert main(["apply", str(DEMO), "--rule", "AADC-STAGING-MODE"]) == 2
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    cause = "ZeroDivisionError" if where == "open" else "KeyError"
+    assert f"unexpected {cause}" in out.out
