@@ -93,6 +93,10 @@ def _check_host(host: Host, keys: Sequence[FactKey]) -> None:
                 f"collector {key.collector} cannot run over {host.connection} "
                 f"(it runs over {', '.join(collector.transports)})"
             )
+            continue
+        refused = transport.refuses(host.vars, collector.request_type)
+        if refused:
+            problems.append(f"collector {key.collector}: {refused}")
     if problems:
         raise InputError(f"host {host.name}: {'; '.join(problems)}", inventory_file(host))
 

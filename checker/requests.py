@@ -56,3 +56,35 @@ class PsSnippet:
 
     def describe(self) -> str:
         return self.script
+
+
+@dataclass(frozen=True)
+class PsCmdlet:
+    """One cmdlet call, for endpoints that take commands but no scripts (Exchange's
+    `Microsoft.Exchange` endpoint and JEA endpoints run in NoLanguage mode).
+
+    The transport sends `name` with `parameters` as a command (never as script text), reads
+    the deserialized objects back and keeps only `properties` of each: the raw reply is an
+    iterable of `{property: plain value}` (see `checker.wire.clixml`), lazy when the result
+    is large, so consume it once. `output_type` is the .NET type the cmdlet returns (as the
+    server serializes it, without the client's "Deserialized." prefix): objects of any other
+    type in the reply are an error. `result_size` is passed as `-ResultSize` (Exchange's
+    default is 1000, with a warning); "Unlimited" streams every object.
+    """
+
+    name: str
+    output_type: str
+    properties: tuple[str, ...]
+    parameters: tuple[tuple[str, Any], ...] = ()
+    result_size: int | str | None = None
+
+    def arguments(self) -> dict[str, Any]:
+        """The parameters as sent, -ResultSize included."""
+        args = dict(self.parameters)
+        if self.result_size is not None:
+            args["ResultSize"] = self.result_size
+        return args
+
+    def describe(self) -> str:
+        args = "".join(f" -{k} {v!r}" for k, v in self.arguments().items())
+        return f"{self.name}{args} [{','.join(self.properties)}]"

@@ -104,6 +104,7 @@ def one(raw: Mapping[str, Any], name: str, what: str) -> dict[str, list[str]]:
 
 class _Ldap(Collector):
     transports: ClassVar[tuple[str, ...]] = ("ldap",)
+    request_type = LdapRequest
 
 
 # --------------------------------------------------------------------------- collectors

@@ -50,6 +50,7 @@ def _strings(value: Any) -> list[str]:
 
 class _AdSync(Collector):
     transports: ClassVar[tuple[str, ...]] = TRANSPORTS
+    request_type = PsSnippet
     script: ClassVar[str]
 
     def request(self, params: Mapping[str, Any]) -> PsSnippet:

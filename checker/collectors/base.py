@@ -28,6 +28,9 @@ class Collector(ABC):
     registry_name: ClassVar[str]
     transports: ClassVar[tuple[str, ...]]  # connection kinds that can gather it
     model: ClassVar[Any]  # record class, or list[record class]
+    # The class of what `request()` returns (LdapRequest, PsSnippet, PsCmdlet): the plan asks
+    # each host's transport whether its endpoint can take it, before any connection.
+    request_type: ClassVar[type | None] = None
     params_schema: ClassVar[Mapping[str, Any]] = {"type": "object", "additionalProperties": False}
     description: ClassVar[str] = ""
 
@@ -51,7 +54,7 @@ class Collector(ABC):
 
 collectors: Registry[type[Collector]] = Registry("collector")
 
-_MODULES = ("checker.collectors.ad", "checker.collectors.adsync")
+_MODULES = ("checker.collectors.ad", "checker.collectors.adsync", "checker.collectors.exchange")
 
 
 def load_all() -> Registry[type[Collector]]:

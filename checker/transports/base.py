@@ -48,6 +48,12 @@ class Transport(ABC):
         return cls.serves_as or cls.registry_name
 
     @classmethod
+    def refuses(cls, hostvars: Mapping[str, Any], request_type: type | None) -> str | None:
+        """Why this host's endpoint can never serve requests of this type (a script sent to
+        a NoLanguage endpoint), found before any connection; None when it can."""
+        return None
+
+    @classmethod
     def insecure_settings(cls, hostvars: Mapping[str, Any]) -> Sequence[str]:
         """Settings of this host that weaken security (no TLS verification, a password sent in
         clear, no message encryption). Each one is a sentence naming the variable and the risk.

@@ -14,28 +14,41 @@ Host variables (Ansible names)::
     ansible_psrp_auth: negotiate          # basic | ntlm | negotiate | kerberos | credssp
     ansible_psrp_protocol: http           # http (5985) | https (5986)
     ansible_psrp_message_encryption: auto # auto | always | never
+    ansible_psrp_configuration_name: Microsoft.Exchange   # Exchange, or a JEA endpoint
+    ansible_psrp_path: PowerShell/        # Exchange's IIS virtual directory (port 80/443)
+
+Two request types share the one pool: PowerShell scripts (`PsSnippet`, batched into one
+script) and cmdlet calls (`PsCmdlet`, sent as commands: `ps_commands`). A NoLanguage endpoint
+(Microsoft.Exchange, or `checker_psrp_language_mode: NoLanguage`) never receives a script.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from checker.errors import CollectError, TransportError
 from checker.facts.model import FactKey
-from checker.requests import PsSnippet
-from checker.transports import ps_batch
+from checker.requests import PsCmdlet, PsSnippet
+from checker.transports import ps_batch, ps_commands
 from checker.transports.base import Transport, transports
+from checker.transports.psrp_errors import (
+    ErrorMapper,
+    deserialize_typed_collections,
+    resolve_environment_once,
+)
 from checker.transports.psrp_vars import (
     PSRP_VARS,
     WINRM_VARS,
     check_psrp_vars,
     configuration_name,
+    takes_scripts,
     wsman_kwargs,
 )
 from checker.transports.variables import VarTable
+from checker.wire.clixml import plain
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +72,14 @@ class PsrpTransport(Transport):
     def table(cls) -> VarTable:
         return cls.variables or PSRP_VARS
 
+    @classmethod
+    def refuses(cls, hostvars: Mapping[str, Any], request_type: type | None) -> str | None:
+        if request_type is PsSnippet and not takes_scripts(hostvars, cls.table()):
+            name = configuration_name(hostvars, cls.table())
+            return (f"the {name} endpoint is in NoLanguage mode: it "
+                    "runs commands with parameters, never a PowerShell script")
+        return None
+
     def target(self) -> str:
         kw = self._kwargs
         scheme = "https" if kw["ssl"] else "http"
@@ -70,39 +91,121 @@ class PsrpTransport(Transport):
 
         with self._errors("connecting"):
             self._wsman = WSMan(**self._kwargs)
-            _resolve_environment_once(self._wsman)
+            resolve_environment_once(self._wsman)
             pool = RunspacePool(self._wsman,
                                 configuration_name=configuration_name(self.vars, self.table()))
+            deserialize_typed_collections(pool)
             pool.open()
             self._pool = pool
 
     def collect(self, requests: Mapping[FactKey, Any]) -> Iterator[tuple[FactKey, Any]]:
-        keys = [k for k, r in requests.items() if isinstance(r, PsSnippet)]
-        for key, req in requests.items():
-            if not isinstance(req, PsSnippet):
-                yield key, CollectError(f"{key.collector}: the psrp transport runs PowerShell only")
-        if not keys:
+        snippets = {k: r for k, r in requests.items() if isinstance(r, PsSnippet)}
+        cmdlets = {k: r for k, r in requests.items() if isinstance(r, PsCmdlet)}
+        for key in requests.keys() - snippets.keys() - cmdlets.keys():
+            yield key, CollectError(f"{key.collector}: the psrp transport runs PowerShell only")
+        yield from self._scripts(snippets)
+        yield from self._commands(cmdlets)
+
+    def _scripts(self, requests: Mapping[FactKey, PsSnippet]) -> Iterator[tuple[FactKey, Any]]:
+        if not requests:
             return
-        script = ps_batch.build_script([requests[k] for k in keys])
+        refused = self.refuses(self.vars, PsSnippet)
+        if refused:  # the plan refuses this first; never send script text to such an endpoint
+            yield from ((k, CollectError(refused)) for k in requests)
+            return
+        keys = list(requests)
         try:
-            replies = self._run(script, len(keys))
+            replies = self._run(ps_batch.build_script([requests[k] for k in keys]), len(keys))
         except CollectError as e:
-            for key in keys:
-                yield key, e
+            yield from ((k, e) for k in keys)
             return
         for key, reply in zip(keys, replies, strict=True):
             yield key, (CollectError(reply.error) if reply.error is not None else reply.value)
 
-    def _invoke(self, script: str, doing: str) -> tuple[Any, list[str]]:
-        """One pipeline on the open pool: run `script`, wait, and read the error stream."""
+    def _commands(self, requests: Mapping[FactKey, PsCmdlet]) -> Iterator[tuple[FactKey, Any]]:
+        for group in ps_commands.batches(requests):
+            yield from self._shared({k: requests[k] for k in group})
+        for key, req in requests.items():
+            if req.result_size is not None:
+                stream = ps_commands.Stream(self._start, self._poll, self._finish, req)
+                yield key, stream
+                self._abandon(stream.close())
+
+    def _shared(self, calls: Mapping[FactKey, PsCmdlet]) -> Iterator[tuple[FactKey, Any]]:
+        """Several small requests in one pipeline; on any error, each on its own."""
+        ps = self._pipeline(list(calls.values()), "running commands")
+        errors = self._failure(ps)
+        if errors is None:
+            try:
+                yield from ps_commands.route(ps.output, calls).items()
+                return
+            except CollectError as e:
+                errors = str(e)
+        if len(calls) == 1:
+            yield from ((k, CollectError(errors)) for k in calls)
+            return
+        for key, call in calls.items():
+            yield from self._shared({key: call})
+
+    def _pipeline(self, calls: Sequence[PsCmdlet], doing: str) -> Any:
+        ps = self._start_calls(calls, doing)
+        with self._errors(doing):
+            self._wait(ps)
+        return ps
+
+    def _start_calls(self, calls: Sequence[PsCmdlet], doing: str) -> Any:
+        return self._begin(lambda p: ps_commands.add_commands(p, calls), doing)
+
+    def _begin(self, fill: Callable[[Any], Any], doing: str) -> Any:
+        """A new pipeline on the open pool, filled by `fill` (script or commands), started."""
         from pypsrp.powershell import PowerShell
 
         if self._pool is None:
             raise TransportError(f"{self.target()}: not connected")
         ps = PowerShell(self._pool)
-        ps.add_script(script)
+        fill(ps)
         with self._errors(doing):
             ps.begin_invoke()
+        return ps
+
+    def _start(self, call: PsCmdlet) -> Any:
+        return self._start_calls([call], f"running {call.name}")
+
+    def _poll(self, ps: Any) -> bool:
+        """One WSMan receive; False once the pipeline has finished."""
+        from pypsrp.powershell import PSInvocationState
+
+        if ps.state != PSInvocationState.RUNNING:
+            return False
+        with self._errors("receiving output"):
+            ps.poll_invoke(timeout=int(self._kwargs["operation_timeout"]))
+        return ps.state == PSInvocationState.RUNNING or bool(ps.output)
+
+    def _finish(self, ps: Any) -> None:
+        failure = self._failure(ps)
+        if failure is not None:
+            raise CollectError(failure)
+
+    def _failure(self, ps: Any) -> str | None:
+        """Why a finished pipeline's result cannot be used, or None."""
+        from pypsrp.powershell import PSInvocationState
+
+        errors = [self._scrub(str(e)) for e in ps.streams.error]
+        if ps.state == PSInvocationState.FAILED or errors:
+            return "PowerShell failed: " + ("; ".join(errors) or "no detail")
+        cut = ps_commands.truncation([ps_commands.message(w) for w in ps.streams.warning])
+        return f"the result was cut short: {cut}" if cut else None
+
+    def _abandon(self, ps: Any) -> None:
+        from pypsrp.powershell import PSInvocationState
+
+        if ps is not None and ps.state == PSInvocationState.RUNNING:
+            self._stop(ps)
+
+    def _invoke(self, script: str, doing: str) -> tuple[Any, list[str]]:
+        """One pipeline on the open pool: run `script`, wait, and read the error stream."""
+        ps = self._begin(lambda p: p.add_script(script), doing)
+        with self._errors(doing):
             self._wait(ps)
         return ps, [self._scrub(str(e)) for e in ps.streams.error]
 
@@ -122,10 +225,22 @@ class PsrpTransport(Transport):
         """One remediation task: its own pipeline on the open pool (only with --remediate)."""
         from pypsrp.powershell import PSInvocationState
 
+        refused = self.refuses(self.vars, PsSnippet)
+        if refused:
+            raise CollectError(refused)
         ps, errors = self._invoke(script, "running a remediation script")
         if ps.state == PSInvocationState.FAILED or errors:
             raise CollectError("the script failed: " + ("; ".join(errors) or "no detail"))
         return "\n".join(self._scrub(str(o)) for o in ps.output)
+
+    def run_command(self, name: str, parameters: Mapping[str, Any]) -> str:
+        """One remediation cmdlet, sent as a command (works on NoLanguage endpoints too)."""
+        call = PsCmdlet(name, "", (), tuple(parameters.items()))
+        ps = self._pipeline([call], f"running {name}")
+        failure = self._failure(ps)
+        if failure is not None:
+            raise CollectError(failure)
+        return "\n".join(self._scrub(str(plain(o))) for o in ps.output)
 
     def _wait(self, ps: Any) -> None:
         from pypsrp.powershell import PSInvocationState
@@ -158,8 +273,8 @@ class PsrpTransport(Transport):
         password = self._kwargs["password"]
         return text.replace(str(password), "********") if password else text
 
-    def _errors(self, doing: str) -> _ErrorMapper:
-        return _ErrorMapper(self, doing)
+    def _errors(self, doing: str) -> ErrorMapper:
+        return ErrorMapper(self, doing)
 
 
 @transports.register("winrm")
@@ -169,55 +284,3 @@ class WinrmTransport(PsrpTransport):
 
     variables = WINRM_VARS
     serves_as = "psrp"
-
-
-def _resolve_environment_once(wsman: Any) -> None:
-    """pypsrp 0.9 builds its requests session with trust_env on, and requests then re-reads
-    the proxy variables of os.environ on every WSMan message (13% of the client's CPU per
-    host). The session already holds the resolved proxies and CA bundle: build it now and
-    stop the per-message lookups. Skipped quietly if pypsrp's internals differ."""
-    transport = getattr(wsman, "transport", None)
-    build = getattr(transport, "_build_session", None)
-    if transport is None or build is None or getattr(transport, "session", None) is not None:
-        return
-    transport.session = build()
-    transport.session.trust_env = False
-
-
-class _ErrorMapper:
-    """Turns pypsrp/requests/spnego exceptions into a TransportError with a short message."""
-
-    def __init__(self, transport: PsrpTransport, doing: str) -> None:
-        self.transport, self.doing = transport, doing
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
-        if exc is None or isinstance(exc, CollectError) or not isinstance(exc, Exception):
-            return
-        reason = self.transport._scrub(describe(exc))
-        raise TransportError(f"{self.transport.target()}: {self.doing} failed: {reason}") from None
-
-
-def describe(exc: Exception) -> str:
-    """A one-line reason for a pypsrp/requests/spnego exception."""
-    import requests
-    from pypsrp.exceptions import AuthenticationError, WinRMTransportError, WSManFaultError
-
-    if isinstance(exc, AuthenticationError):
-        return "authentication failed (wrong user name or password?)"
-    if isinstance(exc, WinRMTransportError):
-        if exc.code == 401:
-            return "authentication failed (HTTP 401)"
-        return f"HTTP {exc.code} from the WinRM service"
-    if isinstance(exc, WSManFaultError):
-        return f"WSMan fault {exc.code}: {exc.reason or exc.message}".strip()
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return "connection timed out"
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return "timed out waiting for a reply"
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        text = str(exc)
-        return "connection refused" if "refused" in text.lower() else "connection failed"
-    return f"{type(exc).__name__}: {str(exc)[:300]}"

@@ -16,6 +16,9 @@ from checker.transports.variables import Settings, Var, VarTable
 
 AUTHS = ("basic", "certificate", "negotiate", "kerberos", "ntlm", "credssp")
 NEEDS_PASSWORD = ("basic", "ntlm", "credssp")
+LANGUAGE_MODES = ("fulllanguage", "constrainedlanguage", "restrictedlanguage", "nolanguage")
+# Session configurations known to run in NoLanguage mode: commands with parameters only.
+NO_LANGUAGE_CONFIGURATIONS = ("microsoft.exchange",)
 
 _COMMON = (
     Var("cert_validation", ("ansible_psrp_cert_validation",), choices=("validate", "ignore"),
@@ -42,6 +45,9 @@ PSRP_VARS = VarTable("psrp", (
     Var("configuration_name", ("ansible_psrp_configuration_name",),
         default="Microsoft.PowerShell",
         description="Session configuration (Exchange: Microsoft.Exchange)."),
+    Var("language_mode", ("checker_psrp_language_mode",), choices=LANGUAGE_MODES,
+        description="The endpoint's language mode, for a JEA endpoint (NoLanguage: commands "
+                    "only, never a script); Microsoft.Exchange is NoLanguage."),
     Var("auth", ("ansible_psrp_auth",), choices=AUTHS, default="negotiate",
         description="Authentication protocol."),
     *_COMMON,
@@ -223,3 +229,12 @@ def configuration_name(hv: Mapping[str, Any], table: VarTable = PSRP_VARS) -> st
     """The session configuration to open (RunspacePool configuration_name)."""
     value = psrp_settings(table, hv)[0].get("configuration_name")
     return str(value or "Microsoft.PowerShell")
+
+
+def takes_scripts(hv: Mapping[str, Any], table: VarTable = PSRP_VARS) -> bool:
+    """False for a NoLanguage endpoint, which runs commands but refuses script text:
+    `checker_psrp_language_mode` says so for a JEA endpoint; Microsoft.Exchange always is."""
+    mode = psrp_settings(table, hv)[0].get("language_mode")
+    if mode:
+        return str(mode).lower() != "nolanguage"
+    return configuration_name(hv, table).lower() not in NO_LANGUAGE_CONFIGURATIONS

@@ -34,6 +34,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path.rstrip("/").lower() != self.lab.path.rstrip("/").lower():
+            return self._reply(404, b"", ctype="text/html")  # IIS: no such virtual directory
         if self.lab.auth == "basic":
             return self._basic(body)
         return self._negotiate(body)

@@ -37,13 +37,18 @@ log = logging.getLogger("lab.psrp")
 class LabServer:
     def __init__(self, engine: Engine, host: str = "127.0.0.1", port: int = 0,
                  username: str = "user", password: str = "pass", auth: str = "basic",
-                 max_receive_wait: float = 2.0, latency: float = 0.0) -> None:
+                 max_receive_wait: float = 2.0, latency: float = 0.0, path: str = "/wsman",
+                 configuration: str = "Microsoft.PowerShell",
+                 language_mode: str = "FullLanguage") -> None:
         self.engine, self.username, self.password, self.auth = engine, username, password, auth
+        # The URL path (IIS hosts Exchange's endpoint at /PowerShell/), the one session
+        # configuration it serves, and its language mode (NoLanguage refuses script text).
+        self.path, self.configuration, self.language_mode = path, configuration, language_mode
         self.max_receive_wait, self.latency = max_receive_wait, latency
         self.shells: dict[str, W.Shell] = {}
         self.cond = threading.Condition()
         self.stopping = False
-        self.pools_opened = self.pipelines_run = self.auth_failures = 0
+        self.pools_opened = self.pipelines_run = self.auth_failures = self.scripts_received = 0
         self._ntlm_file: str | None = None
         if auth == "negotiate":  # pyspnego's NTLM acceptor reads this process-wide variable
             fd, self._ntlm_file = tempfile.mkstemp(prefix="lab-psrp-ntlm-")
@@ -80,7 +85,7 @@ class LabServer:
 
     def stats(self) -> dict[str, int]:
         return {"pools": self.pools_opened, "pipelines": self.pipelines_run,
-                "auth_failures": self.auth_failures}
+                "auth_failures": self.auth_failures, "scripts": self.scripts_received}
 
     # ------------------------------------------------------------------ WSMan dispatch
     def handle(self, body: bytes, client_ip: str) -> tuple[int, bytes]:
@@ -133,6 +138,11 @@ class LabServer:
         return shell
 
     def _create(self, req: Any, ruri: str, client_ip: str) -> str:
+        if ruri.rsplit("/", 1)[-1].lower() != self.configuration.lower():
+            raise W.WSManFault(W.CONFIGURATION_NOT_FOUND, "The WS-Management service cannot "
+                               "process the request. Cannot find the "
+                               f"{ruri.rsplit('/', 1)[-1]} session configuration in the WSMan: "
+                               "drive on the lab computer.", "w:InvalidResourceURI")
         shell_el = req.find("rsp:Shell", W.NS)
         sid = (shell_el.get("ShellId") or str(uuid.uuid4())).upper()
         shell = W.Shell(sid, ruri, self.username, client_ip)
@@ -280,14 +290,33 @@ class LabServer:
             self._flush(shell)
 
     def _invoke(self, pipe: W.Pipe, writer: ErrorWriter) -> list[Any]:
+        """Each statement (commands up to end_of_statement) is its own pipeline; their
+        outputs share the one output stream, as PowerShell.AddStatement() does."""
         interp = Interpreter(self.engine, writer)
+        out: list[Any] = []
         items: list[Any] = list(pipe.input)
         for cmd in pipe.meta.commands:
-            if cmd.is_script:
-                items = interp.run(str(cmd.command_text), items)
-                continue
-            params = {str(k).lower(): v for k, v in cmd.parameters if k is not None}
-            args = [v for k, v in cmd.parameters if k is None]
-            items = self.engine.call(interp, str(cmd.command_text), args, params, items,
-                                     interp.global_scope)
-        return items
+            items = self._run_command(interp, cmd, items)
+            if cmd.end_of_statement:
+                out += items
+                items = []
+        return out + items
+
+    def _run_command(self, interp: Interpreter, cmd: Any, items: list[Any]) -> list[Any]:
+        if cmd.is_script:
+            self.scripts_received += 1
+            if self.language_mode.lower() == "nolanguage":
+                raise scripts_not_allowed(str(cmd.command_text))
+            return interp.run(str(cmd.command_text), items)
+        params = {str(k).lower(): v for k, v in cmd.parameters if k is not None}
+        args = [v for k, v in cmd.parameters if k is None]
+        return self.engine.call(interp, str(cmd.command_text), args, params, items,
+                                interp.global_scope)
+
+
+def scripts_not_allowed(text: str) -> PSError:
+    """What a NoLanguage runspace says to script text (PowerShell's Command.cs, message from
+    ParserStrings.ScriptsNotAllowed, as documented in about_Language_Modes)."""
+    return PSError("The syntax is not supported by this runspace. This might be because it "
+                   "is in no-language mode.", "ScriptsNotAllowed", "ParserError",
+                   "System.Management.Automation.ParseException", text[:50], terminating=True)

@@ -38,7 +38,7 @@ def run(script: str, engine: Engine | None = None) -> tuple[list[Any], Writer]:
 def all_snippets() -> list[PsSnippet]:
     load_all()
     return [collectors.get(n)().request({}) for n in collectors.names()
-            if "psrp" in collectors.get(n).transports]
+            if collectors.get(n).request_type is PsSnippet]
 
 
 def bad_nodes(node: tree_sitter.Node) -> list[str]:

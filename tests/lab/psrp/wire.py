@@ -25,6 +25,8 @@ def to_wire(value: Any) -> Any:
         return value
     if isinstance(value, PSEnum):
         return value.name
+    if isinstance(value, PSObject) or hasattr(value, "PSObject"):
+        return value  # already a psrpcore object (an endpoint module built the wire form)
     if isinstance(value, (list, KeyedCollection)):
         return [to_wire(v) for v in (value.items if isinstance(value, KeyedCollection) else value)]
     if isinstance(value, Hashtable):
@@ -63,6 +65,9 @@ class ErrorWriter:
 
     def output(self, obj: Any) -> None:
         self._write("write_output", obj)
+
+    def warning(self, text: str) -> None:
+        self._write("write_warning", text)
 
     def error(self, err: PSError) -> None:
         rec = self.record(err)

@@ -26,6 +26,7 @@ TIMED_OUT = 0x80338029  # pypsrp's poll_invoke ignores it and polls again
 UNEXPECTED_SELECTORS = 0x8033805B  # shell not found
 OPERATION_ABORTED = 0x3E3
 ACTION_NOT_SUPPORTED = 0x803381A6
+CONFIGURATION_NOT_FOUND = 0x80338000  # unverified: the lab's code for an unknown configuration
 
 
 class WSManFault(Exception):
