@@ -42,6 +42,7 @@ from checker.transports.psrp_errors import (
 from checker.transports.psrp_vars import (
     PSRP_VARS,
     WINRM_VARS,
+    check_language_mode,
     check_psrp_vars,
     configuration_name,
     takes_scripts,
@@ -66,7 +67,7 @@ class PsrpTransport(Transport):
 
     @classmethod
     def check_vars(cls, hostvars: Mapping[str, Any]) -> Sequence[str]:
-        return check_psrp_vars(hostvars, cls.table())
+        return check_psrp_vars(hostvars, cls.table()) + check_language_mode(hostvars)
 
     @classmethod
     def table(cls) -> VarTable:

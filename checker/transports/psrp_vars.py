@@ -45,9 +45,6 @@ PSRP_VARS = VarTable("psrp", (
     Var("configuration_name", ("ansible_psrp_configuration_name",),
         default="Microsoft.PowerShell",
         description="Session configuration (Exchange: Microsoft.Exchange)."),
-    Var("language_mode", ("checker_psrp_language_mode",), choices=LANGUAGE_MODES,
-        description="The endpoint's language mode, for a JEA endpoint (NoLanguage: commands "
-                    "only, never a script); Microsoft.Exchange is NoLanguage."),
     Var("auth", ("ansible_psrp_auth",), choices=AUTHS, default="negotiate",
         description="Authentication protocol."),
     *_COMMON,
@@ -231,10 +228,21 @@ def configuration_name(hv: Mapping[str, Any], table: VarTable = PSRP_VARS) -> st
     return str(value or "Microsoft.PowerShell")
 
 
+LANGUAGE_MODE = "checker_psrp_language_mode"  # checker's own: ansible-core has no such option
+
+
 def takes_scripts(hv: Mapping[str, Any], table: VarTable = PSRP_VARS) -> bool:
     """False for a NoLanguage endpoint, which runs commands but refuses script text:
     `checker_psrp_language_mode` says so for a JEA endpoint; Microsoft.Exchange always is."""
-    mode = psrp_settings(table, hv)[0].get("language_mode")
+    mode = hv.get(LANGUAGE_MODE)
     if mode:
         return str(mode).lower() != "nolanguage"
     return configuration_name(hv, table).lower() not in NO_LANGUAGE_CONFIGURATIONS
+
+
+def check_language_mode(hv: Mapping[str, Any]) -> list[str]:
+    mode = hv.get(LANGUAGE_MODE)
+    if mode is None or str(mode).lower() in LANGUAGE_MODES:
+        return []
+    return [f"{LANGUAGE_MODE} must be one of FullLanguage, ConstrainedLanguage, "
+            f"RestrictedLanguage, NoLanguage (got {mode!r})"]

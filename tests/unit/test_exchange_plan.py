@@ -48,7 +48,8 @@ def test_jea_endpoint_declared_no_language(tmp_path: Path) -> None:
     jea = {**EXCHANGE, "ansible_psrp_configuration_name": "JEA.Audit",
            "checker_psrp_language_mode": "NoLanguage"}
     assert _plan(tmp_path, {"s": "adsync.scheduler"}, jea).returncode == 3
-    assert check_psrp_vars({**jea, "checker_psrp_language_mode": "Sideways"})
+    assert PsrpTransport.check_vars({**jea, "checker_psrp_language_mode": "Sideways"})
+    assert PsrpTransport.check_vars(jea) == check_psrp_vars(jea) == []
 
 
 def test_refusal_and_settings() -> None:
@@ -57,7 +58,7 @@ def test_refusal_and_settings() -> None:
     assert PsrpTransport.refuses({}, PsSnippet) is None
     assert configuration_name({}) == "Microsoft.PowerShell"
     kw = wsman_kwargs("ex01", EXCHANGE, 30)
-    assert (kw["path"], kw["port"], kw["ssl"]) == ("PowerShell/", 80, False)
+    assert (kw["path"], kw["port"], kw["ssl"]) == ("PowerShell", 80, False)
 
 
 def test_cmdlet_request_describes_itself() -> None:
