@@ -17,25 +17,20 @@ if TYPE_CHECKING:
 
 
 def _options(args: argparse.Namespace, **extra: object) -> Options:
-    from checker.profiles import Profile, load_profile
-    from checker.ruleset.model import Severity
-    from checker.runner import Options
+    from checker.runner import make_options
 
-    rules = args.rules or default_rules_dirs()
-    name = getattr(args, "profile", None)
-    profile = load_profile(name, rules) if name else Profile("")
-    fail_on = getattr(args, "fail_on", None)
-    return Options(
-        inventory=args.inventory,
-        rules=rules,
+    return make_options(
+        args.inventory,
+        rules=args.rules,
+        profile=getattr(args, "profile", None),
+        tags=args.tags,
+        skip_tags=args.skip_tags,
+        rule_ids=args.rule_ids,
+        fail_on=getattr(args, "fail_on", None),
         limit=args.limit,
-        tags=args.tags or profile.tags,
-        skip_tags=args.skip_tags or profile.skip_tags,
-        rule_ids=args.rule_ids or profile.rules,
         forks=getattr(args, "forks", 10),
         timeout=getattr(args, "timeout", 60.0),
-        fail_on=Severity(fail_on) if fail_on else (profile.fail_on or Severity.INFO),
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 

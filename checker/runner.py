@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from checker import evidence
 from checker.errors import CheckerError, InputError
@@ -16,6 +17,7 @@ from checker.gather import FactStore, Progress, gather
 from checker.inventory import Inventory, load_inventory
 from checker.paths import default_rules_dirs
 from checker.plan import Plan, build_plan
+from checker.profiles import Profile, load_profile
 from checker.redact import Redactor
 from checker.results import Result, RunReport, Status
 from checker.ruleset.loader import load_rules
@@ -61,26 +63,57 @@ class Prepared:
     waivers: tuple[Waiver, ...] = ()
 
 
-def prepare(options: Options) -> Prepared:
-    if options.history:
-        from checker.history.store import preflight
+def make_options(
+    inventory: str,
+    rules: Sequence[str] = (),
+    profile: str | None = None,
+    tags: Sequence[str] = (),
+    skip_tags: Sequence[str] = (),
+    rule_ids: Sequence[str] = (),
+    fail_on: str | None = None,
+    **extra: Any,
+) -> Options:
+    """The options of one run as `checker apply` resolves them: a profile supplies tags, rule
+    ids and fail_on; values given explicitly win over the profile."""
+    rules = list(rules) or default_rules_dirs()
+    chosen = load_profile(profile, rules) if profile else Profile("")
+    return Options(
+        inventory=inventory,
+        rules=rules,
+        tags=list(tags) or chosen.tags,
+        skip_tags=list(skip_tags) or chosen.skip_tags,
+        rule_ids=list(rule_ids) or chosen.rules,
+        fail_on=Severity(fail_on) if fail_on else (chosen.fail_on or Severity.INFO),
+        **extra,
+    )
 
-        estate_of(options)
-        preflight(options.history)  # a foreign or newer schema stops here, before any host
+
+def prepare(options: Options) -> Prepared:
     inventory = load_inventory(options.inventory)
-    everything = load_rules(options.rules or default_rules_dirs())
-    waivers: list[Waiver] = []
-    if options.waivers:
-        waivers = load_waivers(options.waivers, [r.id for r in everything.rules])
-    ruleset = select_rules(everything, options)
     hosts = list(inventory.hosts)
     if options.limit:
         hosts = [h.name for h in inventory.select(options.limit)]
         if not hosts:
             raise InputError(f"--limit {options.limit!r} matches no host in the inventory")
-    plan = build_plan(ruleset, inventory, hosts)
-    check_work(ruleset, plan, options, len(hosts))
-    return Prepared(options, inventory, ruleset, tuple(hosts), plan,
+    return prepare_for(options, inventory, hosts)
+
+
+def prepare_for(options: Options, inventory: Inventory, under_test: Sequence[str]) -> Prepared:
+    """History, rules, waivers and the plan for an inventory already loaded (by checker, or
+    by another engine through checker.api). Raises InputError before anything is contacted."""
+    if options.history:
+        from checker.history.store import preflight
+
+        estate_of(options)
+        preflight(options.history)  # a foreign or newer schema stops here, before any host
+    everything = load_rules(options.rules or default_rules_dirs())
+    waivers: list[Waiver] = []
+    if options.waivers:
+        waivers = load_waivers(options.waivers, [r.id for r in everything.rules])
+    ruleset = select_rules(everything, options)
+    plan = build_plan(ruleset, inventory, under_test)
+    check_work(ruleset, plan, options, len(under_test))
+    return Prepared(options, inventory, ruleset, tuple(under_test), plan,
                     Redactor(inventory.secret_values()), tuple(waivers))
 
 
@@ -136,6 +169,11 @@ def evaluation_time(prepared: Prepared, facts: FactStore, started: dt.datetime) 
 def run(prepared: Prepared, progress: Progress | None = None) -> tuple[RunReport, FactStore]:
     started = dt.datetime.now(dt.timezone.utc)
     facts = collect(prepared, progress)
+    return conclude(prepared, facts, started), facts
+
+
+def conclude(prepared: Prepared, facts: FactStore, started: dt.datetime) -> RunReport:
+    """Everything after gathering: save the facts, evaluate, waive, build the report."""
     if prepared.options.save_facts:
         evidence.save(facts, prepared.options.save_facts, prepared.redactor)
     now = evaluation_time(prepared, facts, started)
@@ -152,7 +190,7 @@ def run(prepared: Prepared, progress: Progress | None = None) -> tuple[RunReport
         fail_on=prepared.options.fail_on,
         warnings=(*([] if prepared.options.from_facts else prepared.plan.warnings), *warnings),
     )
-    return report, facts
+    return report
 
 
 def record(prepared: Prepared, report: RunReport) -> tuple[RunReport, int | None]:

@@ -61,6 +61,12 @@ class Transport(ABC):
         report."""
         return ()
 
+    @classmethod
+    def preload(cls) -> None:
+        """Import what `open` imports lazily. An engine that forks a worker per host (Ansible)
+        calls it once in its main process, so no worker imports the client library again."""
+        return None
+
     def target(self) -> str:
         """What the provenance names as the peer, e.g. "ldaps://dc1.example.com:636"."""
         return str(self.vars.get("ansible_host", self.host))

@@ -81,6 +81,11 @@ class PsrpTransport(Transport):
                     "runs commands with parameters, never a PowerShell script")
         return None
 
+    @classmethod
+    def preload(cls) -> None:
+        import pypsrp.powershell
+        import pypsrp.wsman  # noqa: F401
+
     def target(self) -> str:
         kw = self._kwargs
         scheme = "https" if kw["ssl"] else "http"

@@ -32,7 +32,7 @@ RANK: dict[str, float] = {
     "runner": 8,
     "remediation": 9,
     "reporters": 10,
-    "remediate": 11,
+    "remediate": 11, "api": 11,
     "history_commands": 11.5,
     "commands": 12,
     "cli": 13,

@@ -1,0 +1,228 @@
+"""A small, stable API for running checker inside another engine: the Ansible collection
+`checker.identity` uses nothing else. The engine resolves the inventory (Ansible: vault,
+templating, credentials); checker does the rest exactly as `checker apply` does.
+
+    settings = Settings(rules=("rules",), profile="pre-migration", reports=("json:out.json",))
+    estate = Estate.of(groups, hostvars, under_test, source="inventory.yml")
+    prepared = prepare(settings, estate)        # validates everything; raises InputError
+    rows = gather_host(prepared, "dc01")        # one host's facts, with checker's transports
+    outcome = conclude(prepared, {"dc01": rows, ...})   # evaluate, reports, history
+    outcome.exit_code                           # 0 / 1 / 2, as `checker apply`
+
+Facts travel between the steps as JSON rows (the evidence-file form, secrets masked), so an
+engine can carry them between processes. Every step except `gather_host` is pure apart
+from the reports and history it is asked to write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from checker import evidence
+from checker.collectors.base import load_all
+from checker.errors import InputError
+from checker.facts.model import FactKey, FactStore
+from checker.gather import gather
+from checker.gather import gather_host as gather_planned
+from checker.inventory.model import Host, Inventory, is_secret_name
+from checker.plan import HostPlan, Plan
+from checker.redact import Redactor
+from checker.reporters.base import get_reporter, parse_spec
+from checker.results import RunReport
+from checker.runner import Prepared, make_options, prepare_for
+from checker.runner import conclude as conclude_run
+from checker.transports.base import get_transport, known_transports
+
+FactRows = Sequence[Mapping[str, Any]]  # one host's facts as JSON rows (evidence form)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The options of `checker apply` that are not about the inventory or the hosts."""
+
+    rules: Sequence[str] = ()
+    profile: str | None = None
+    tags: Sequence[str] = ()
+    skip_tags: Sequence[str] = ()
+    rule_ids: Sequence[str] = ()
+    fail_on: str | None = None
+    waivers: str | None = None
+    strict_waivers: bool = False
+    history: str | None = None
+    reports: Sequence[str] = ()
+    timeout: float = 60.0
+    forks: int = 10  # for hosts outside the engine's play that only serve `from:` facts
+    save_facts: str | None = None
+    remediation_out: str | None = None
+
+
+@dataclass(frozen=True)
+class Estate:
+    """An inventory resolved by another engine: groups and every host's final variables."""
+
+    inventory: Inventory
+    under_test: tuple[str, ...]
+
+    @classmethod
+    def of(
+        cls,
+        groups: Mapping[str, Sequence[str]],
+        hostvars: Mapping[str, Mapping[str, Any]],
+        under_test: Sequence[str],
+        source: str = "",
+    ) -> Estate:
+        """`groups` as Ansible's `groups` (group -> hosts, `all` in inventory order);
+        `hostvars` host -> resolved variables (secrets included: they are masked, never
+        written); `under_test` the play's hosts (after --limit)."""
+        order = list(groups.get("all", ())) or list(hostvars)
+        members = {g: tuple(hosts) for g, hosts in groups.items()}
+        hosts = {
+            name: Host(name, dict(hostvars.get(name, {})), _groups_of(name, members))
+            for name in order
+        }
+        unknown = [h for h in under_test if h not in hosts]
+        if unknown:
+            raise InputError(f"hosts under test not in the inventory: {', '.join(unknown)}")
+        return cls(Inventory(source, hosts, members), tuple(under_test))
+
+
+def _groups_of(name: str, members: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+    return ("all", *sorted(g for g, hosts in members.items() if g != "all" and name in hosts))
+
+
+def options_of(settings: Settings, inventory: str) -> Any:
+    return make_options(
+        inventory, rules=settings.rules, profile=settings.profile, tags=settings.tags,
+        skip_tags=settings.skip_tags, rule_ids=settings.rule_ids, fail_on=settings.fail_on,
+        waivers=settings.waivers, strict_waivers=settings.strict_waivers,
+        history=settings.history, timeout=settings.timeout, forks=settings.forks,
+        save_facts=settings.save_facts)
+
+
+def prepare(settings: Settings, estate: Estate) -> Prepared:
+    """Validate the rules, profile, waivers, report specs, history folder and every host's
+    variables, and plan the facts, exactly as `checker apply` does before contacting
+    anything. Raises InputError (exit 3) on bad input."""
+    for spec in settings.reports:
+        parse_spec(spec)
+    options = options_of(settings, estate.inventory.path)
+    if options.history:
+        from pathlib import Path
+
+        if not Path(options.history).resolve().parent.is_dir():
+            raise InputError("--history: the folder for the database does not exist",
+                             options.history)
+    return prepare_for(options, estate.inventory, estate.under_test)
+
+
+def planned_facts(prepared: Prepared, host: str) -> list[dict[str, Any]]:
+    """The facts to gather on `host` as JSON (`[{"collector", "params"}]`), [] when none."""
+    for hp in prepared.plan.hosts:
+        if hp.host.name == host:
+            return [{"collector": k.collector, "params": k.param_dict} for k in hp.facts]
+    return []
+
+
+def preload() -> None:
+    """Import every collector and transport (and its client library) now. An engine that
+    forks a worker per host calls this once in its parent: the workers inherit the modules."""
+    load_all()
+    for name in known_transports():
+        get_transport(name).preload()
+
+
+def public_vars(hostvars: Mapping[str, Any]) -> dict[str, Any]:
+    """The variables rules and reports may see: secrets left out."""
+    return {k: v for k, v in hostvars.items() if not is_secret_name(k)}
+
+
+def secret_values(hostvars: Mapping[str, Any]) -> set[str]:
+    return Host("", hostvars, ()).secret_values()
+
+
+def gather_host(
+    name: str,
+    hostvars: Mapping[str, Any],
+    facts: Sequence[Mapping[str, Any]],
+    timeout: float = 60.0,
+    secrets: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """Gather `facts` (as `planned_facts` gives them) from one host with checker's own
+    transport for its `ansible_connection`. Never raises for an unreachable host: its facts
+    come back with status `error`. Secret values (the host's own, and `secrets`) are
+    masked in every row."""
+    host = Host(name, dict(hostvars), ("all",))
+    keys = tuple(FactKey.of(f["collector"], f.get("params") or {}) for f in facts)
+    redactor = Redactor({*host.secret_values(), *secrets})
+    gathered = gather_planned(HostPlan(host, host.connection, keys, ()), timeout, redactor)
+    return list(evidence.dump({name: gathered}, redactor)["hosts"][name]["facts"])
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The end of a run: the report, its exit code (the gate contract), what was written."""
+
+    report: RunReport
+    written: tuple[str, ...] = ()
+    stdout: str = ""  # reports asked for without a path (e.g. `console`)
+
+    @property
+    def exit_code(self) -> int:
+        return self.report.exit_code
+
+    def summary(self) -> dict[str, int]:
+        return {**self.report.counts(), "exit_code": self.exit_code}
+
+
+def conclude(
+    prepared: Prepared,
+    gathered: Mapping[str, FactRows],
+    settings: Settings | None = None,
+    started: dt.datetime | None = None,
+) -> Outcome:
+    """Evaluate every selected rule over the gathered facts, store the run in the history and
+    write the reports, in the order `checker apply` does. Hosts outside `under_test` that
+    serve `from:` facts (left out by the engine's --limit) are gathered here, with checker's
+    transports and forks, as `checker apply --limit` does; a host under test missing from
+    `gathered` is not: its rules are `error`."""
+    settings = settings or Settings()
+    started = started or dt.datetime.now(dt.timezone.utc)
+    store = _store(prepared, gathered)
+    missing = [hp for hp in prepared.plan.hosts if hp.facts and hp.host.name not in store
+               and hp.host.name not in prepared.under_test]
+    if missing:
+        opts = prepared.options
+        store.update(gather(Plan(tuple(missing)), opts.forks, opts.timeout, prepared.redactor))
+    report = conclude_run(prepared, store, started)
+    written, stdout = _write_reports(prepared, report, settings.reports)
+    if settings.remediation_out:
+        from checker.remediation.render import write_remediation
+
+        written += tuple(str(f) for f in write_remediation(report, settings.remediation_out))
+    return Outcome(report, written, stdout)
+
+
+def _store(prepared: Prepared, gathered: Mapping[str, FactRows]) -> FactStore:
+    store: FactStore = {}
+    for host, rows in gathered.items():
+        facts = (evidence.fact_from_row(row, host) for row in rows)
+        store[host] = {f.key: f for f in facts}
+    return store
+
+
+def _write_reports(
+    prepared: Prepared, report: RunReport, specs: Sequence[str]
+) -> tuple[tuple[str, ...], str]:
+    written: list[str] = []
+    stdout: list[str] = []
+    for name, path in (parse_spec(s) for s in specs):
+        reporter = get_reporter(name)(prepared.redactor)
+        if path is None:
+            stdout.append(reporter.redactor.text(reporter.render(report)))
+        else:
+            reporter.write(report, path)
+            written.append(path)
+    return tuple(written), "".join(stdout)

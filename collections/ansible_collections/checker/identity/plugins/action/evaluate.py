@@ -1,0 +1,66 @@
+"""checker.identity.evaluate: run once over every gathered host; evaluate every selected rule,
+write checker's reports and history, and pass or fail the play by `checker apply`'s gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.plugins.action import ActionBase
+from ansible_collections.checker.identity.plugins.plugin_utils import checker_run as run
+
+VERDICT = {0: "passed", 1: "failed", 2: "could not decide (error)"}
+ARGS = {**run.SETTINGS_SPEC, "gathered": {"type": "str", "default": run.GATHERED_VAR}}
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
+        result = super().run(tmp, task_vars)
+        _, args = self.validate_argument_spec(ARGS)
+        run.require_checker()
+        task_vars = task_vars or {}
+        try:
+            settings = run.settings(args, task_vars, self._templar)
+            estate, _ = run.estate(task_vars)
+            prepared = run.api.prepare(settings, estate)
+            gathered = _gathered(task_vars["hostvars"], prepared, args["gathered"])
+            outcome = run.api.conclude(prepared, gathered, settings)
+        except run.InputError as e:
+            return {**result, **run.input_failure(e)}
+        except run.CheckerError as e:  # e.g. the history database cannot be written
+            return {**result, "failed": True, "rc": 2, "exit_code": 2, "msg": f"checker: {e}"}
+        code = outcome.exit_code
+        summary = outcome.summary()
+        counts = ", ".join(f"{n} {s}" for s, n in summary.items() if n and s != "exit_code")
+        result.update(
+            changed=False,
+            failed=code != 0,
+            rc=code,
+            exit_code=code,
+            summary=summary,
+            reports=list(outcome.written),
+            msg=f"checker: {counts or 'no results'}; exit code {code}: {VERDICT[code]}",
+            warnings=list(outcome.report.warnings),
+        )
+        if "run_id" in outcome.report.extra:
+            result["run_id"] = outcome.report.extra["run_id"]
+        if outcome.stdout:
+            result["stdout"] = outcome.stdout
+            result["stdout_lines"] = outcome.stdout.splitlines()
+        return result
+
+
+def _gathered(hostvars: Any, prepared: Any, name: str) -> dict[str, Any]:
+    """Each planned host's registered gather result, read raw: gathered values are data
+    from a directory and are never templated."""
+    out: dict[str, Any] = {}
+    for hp in prepared.plan.hosts:
+        if not hp.facts:
+            continue
+        raw = hostvars.raw_get(hp.host.name).get(name)
+        rows = raw.get("checker_facts") if isinstance(raw, dict) else None
+        if rows:
+            out[hp.host.name] = run.plain(rows)
+    return out

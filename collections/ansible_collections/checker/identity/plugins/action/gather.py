@@ -1,0 +1,52 @@
+"""checker.identity.gather: one host's facts, gathered on the controller with checker's own
+transports (LDAP, PSRP, export, snapshot). Ansible's connection to the host is never used."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.plugins.action import ActionBase
+from ansible_collections.checker.identity.plugins.plugin_utils import checker_run as run
+
+if run.api is not None:
+    # Imported here, in the controller's main process (the linear strategy loads the action
+    # class there): every forked worker inherits the transports instead of importing them.
+    run.api.preload()
+
+ARGS = {"plan": {"type": "dict"}, "timeout": {"type": "float"}}
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
+        result = super().run(tmp, task_vars)
+        _, args = self.validate_argument_spec(ARGS)
+        run.require_checker()
+        task_vars = task_vars or {}
+        host = str(task_vars["inventory_hostname"])
+        plan = args["plan"] or task_vars.get(run.PLAN_VAR) or {}
+        facts = (plan.get("hosts") or {}).get(host, {}).get("facts", [])
+        result["_ansible_verbose_override"] = True  # -v shows the summary, not every fact
+        if not facts:
+            return {**result, "changed": False, "skipped": True, "checker_facts": [],
+                    "msg": "no selected rule needs facts from this host"}
+        hostvars, problems, _ = run.host_vars(task_vars["hostvars"], host)
+        if problems:
+            return {**result, **run.input_failure(run.InputError("\n".join(problems)))}
+        timeout = args["timeout"] or float(self._templar.template(
+            task_vars.get("checker_timeout", 60.0)))
+        rows = run.api.gather_host(host, hostvars, facts, timeout)
+        errors = [r for r in rows if r["status"] == "error"]
+        result.update(changed=False, checker_facts=rows, failed=bool(errors),
+                      msg=_summary(rows, errors))
+        return result
+
+
+def _summary(rows: list[dict[str, Any]], errors: list[dict[str, Any]]) -> str:
+    if not errors:
+        return f"gathered {len(rows)} fact(s)"
+    reasons = sorted({(r.get("provenance") or {}).get("error") or "error" for r in errors})
+    return (f"{len(errors)} of {len(rows)} fact(s) could not be gathered "
+            f"(their rules will be `error`): {'; '.join(reasons)}")

@@ -1,0 +1,37 @@
+"""checker.identity.plan: validate and plan the run once, before any host is contacted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.plugins.action import ActionBase
+from ansible_collections.checker.identity.plugins.plugin_utils import checker_run as run
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
+        result = super().run(tmp, task_vars)
+        _, args = self.validate_argument_spec(run.SETTINGS_SPEC)
+        run.require_checker()
+        task_vars = task_vars or {}
+        try:
+            settings = run.settings(args, task_vars, self._templar)
+            estate, skipped = run.estate(task_vars)
+            prepared = run.api.prepare(settings, estate)
+        except run.InputError as e:
+            return {**result, **run.input_failure(e)}
+        hosts = {hp.host.name: {"transport": hp.transport,
+                                "facts": run.api.planned_facts(prepared, hp.host.name)}
+                 for hp in prepared.plan.hosts}
+        result.update(
+            changed=False,
+            hosts=hosts,
+            rules=len(prepared.ruleset.rules),
+            msg=f"{len(prepared.under_test)} host(s), {len(prepared.ruleset.rules)} rule(s), "
+                f"{prepared.plan.fact_count} distinct fact(s); nothing was contacted",
+            warnings=[*prepared.plan.warnings, *skipped],
+        )
+        return result

@@ -1,0 +1,48 @@
+# The checker.identity.evaluate action plugin does the work; this file documents it (ansible-doc).
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: evaluate
+short_description: Evaluate checker's rules over every gathered host and apply the gate
+description:
+  - Runs on the controller, once (C(run_once: true)), after M(checker.identity.gather).
+    Evaluates every selected rule, writes checker's reports and history, and fails when
+    C(checker apply) would exit non-zero.
+  - The result carries C(rc) and C(exit_code) with C(checker apply)'s meaning, 0 passed,
+    1 a fail at or above C(fail_on), 2 an error (e.g. a host unreachable) and no qualifying fail,
+    3 invalid input, and the C(summary) counts.
+  - Takes the options of M(checker.identity.plan) (the same C(checker_*) variables).
+version_added: 0.1.0
+author: checker maintainers
+extends_documentation_fragment: []
+options:
+  gathered:
+    description: Name of the variable the gather task registered.
+    type: str
+    default: checker_gathered
+notes:
+  - Also takes every option of M(checker.identity.plan).
+"""
+
+EXAMPLES = r"""
+- name: Evaluate and gate
+  checker.identity.evaluate:
+    reports: [json:checker.json, junit:checker.xml]
+  run_once: true
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+exit_code:
+  description: The gate's exit code as C(checker apply) would return it.
+  returned: always
+  type: int
+summary:
+  description: Result counts by status and the exit code.
+  returned: success
+  type: dict
+reports:
+  description: The report files written.
+  returned: success
+  type: list
+"""

@@ -1,0 +1,43 @@
+# The checker.identity.gather action plugin does the work; this file documents it (ansible-doc).
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: gather
+short_description: Gather one host's identity facts with checker's own transports
+description:
+  - Runs on the controller for each host. Reads the host's variables as Ansible resolved them
+    (inventory, group_vars, vault, extra vars, AWX credentials) and gathers the facts that
+    M(checker.identity.plan) planned for it over checker's transport for its
+    C(ansible_connection) (C(ldap), C(psrp), C(adsync_export), C(snapshot)).
+  - Ansible's own connection to the host is never used; delegate the task to C(localhost) so
+    Ansible does not need a connection plugin for C(ldap) hosts.
+  - A fact that cannot be gathered (unreachable, refused bind, timeout) fails the task for that
+    host and is kept as an C(error) fact, so M(checker.identity.evaluate) reports its rules as
+    C(error); use C(ignore_errors: true) so the host stays in the play.
+version_added: 0.1.0
+author: checker maintainers
+options:
+  plan:
+    description: The result registered by M(checker.identity.plan) (default the C(checker_plan) variable).
+    type: dict
+  timeout:
+    description: Per-host budget in seconds (default C(checker_timeout), else 60).
+    type: float
+"""
+
+EXAMPLES = r"""
+- name: Gather
+  checker.identity.gather:
+    plan: "{{ checker_plan }}"
+  register: checker_gathered
+  delegate_to: localhost
+  ignore_errors: true
+"""
+
+RETURN = r"""
+checker_facts:
+  description: The host's facts as checker's evidence rows (secrets masked).
+  returned: always
+  type: list
+  elements: dict
+"""

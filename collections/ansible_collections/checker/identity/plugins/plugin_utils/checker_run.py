@@ -1,0 +1,170 @@
+"""What the checker.identity actions share: Ansible's resolved variables in, checker.api out.
+
+Every action runs on the controller and never touches `self._connection`: checker's own
+transports (ldap3, pypsrp) talk to the hosts. Variables are read as Ansible resolved them
+(`hostvars[host][name]`: inventory, group_vars/host_vars, vault, extra vars, templating),
+so vault and AWX credentials need no code of ours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ansible.errors import AnsibleError
+
+try:
+    from checker import api
+    from checker.errors import CheckerError, InputError
+except ImportError as e:  # reported by each action, never at import time
+    api = None  # type: ignore[assignment]
+    CheckerError = InputError = Exception  # type: ignore[misc,assignment]
+    IMPORT_ERROR: str | None = str(e)
+else:
+    IMPORT_ERROR = None
+
+EXIT_INPUT = 3
+PLAN_VAR = "checker_plan"
+GATHERED_VAR = "checker_gathered"
+
+# Action argument -> (variable it defaults to, type): the variables map to the CLI options.
+SETTINGS: dict[str, tuple[str, str]] = {
+    "rules": ("checker_rules", "list"),
+    "profile": ("checker_profile", "str"),
+    "tags": ("checker_tags", "list"),
+    "skip_tags": ("checker_skip_tags", "list"),
+    "rule_ids": ("checker_rule", "list"),
+    "fail_on": ("checker_fail_on", "str"),
+    "waivers": ("checker_waivers", "str"),
+    "strict_waivers": ("checker_strict_waivers", "bool"),
+    "history": ("checker_history", "str"),
+    "reports": ("checker_report", "list"),
+    "timeout": ("checker_timeout", "float"),
+    "save_facts": ("checker_save_facts", "str"),
+    "remediation_out": ("checker_remediation_out", "str"),
+}
+COMMA_LISTS = ("tags", "skip_tags", "rule_ids")  # "-e checker_tags=a,b" as the CLI takes them
+SETTINGS_SPEC: dict[str, dict[str, Any]] = {
+    arg: {"type": kind, "elements": "str"} if kind == "list" else {"type": kind}
+    for arg, (_, kind) in SETTINGS.items()
+}
+
+# Ansible's special variables (docs: "Special Variables") and the results the actions
+# register: they are not host variables, so rules never see them.
+SPECIAL = frozenset({
+    "ansible_check_mode", "ansible_collection_name", "ansible_config_file",
+    "ansible_dependent_role_names", "ansible_diff_mode", "ansible_facts", "ansible_forks",
+    "ansible_index_var", "ansible_inventory_sources", "ansible_limit", "ansible_local",
+    "ansible_loop", "ansible_loop_var", "ansible_parent_role_names", "ansible_parent_role_paths",
+    "ansible_play_batch", "ansible_play_hosts", "ansible_play_hosts_all", "ansible_play_name",
+    "ansible_play_role_names", "ansible_playbook_python", "ansible_role_name",
+    "ansible_role_names", "ansible_run_tags", "ansible_search_path", "ansible_skip_tags",
+    "ansible_verbosity", "ansible_version", "environment", "groups", "hostvars",
+    "inventory_hostname_short", "omit", "play_hosts", "playbook_dir", "role_name", "role_names",
+    "role_path", "role_uuid", PLAN_VAR, GATHERED_VAR,
+    *(var for var, _ in SETTINGS.values()),
+})
+# A variable checker reads to connect: if it cannot be resolved, the input is bad (exit 3).
+CONNECTION_PREFIXES = ("ansible_", "checker_")
+
+
+def require_checker() -> None:
+    if IMPORT_ERROR is not None:
+        raise AnsibleError(
+            "checker.identity needs the checker package in the Python that runs Ansible "
+            f"(pip install checker into that environment): {IMPORT_ERROR}")
+
+
+def settings(args: Mapping[str, Any], task_vars: Mapping[str, Any], templar: Any) -> Any:
+    """api.Settings from the action's arguments, else the checker_* variables."""
+    values: dict[str, Any] = {}
+    for arg, (var, kind) in SETTINGS.items():
+        value = args.get(arg)
+        if value is None and var in task_vars:
+            value = templar.template(task_vars[var])
+        if value is None or value == "":
+            continue
+        values[arg] = _coerce(arg, kind, value)
+    return api.Settings(**values)
+
+
+def _coerce(arg: str, kind: str, value: Any) -> Any:
+    if kind == "list":
+        items = [value] if isinstance(value, str) else list(value)
+        if arg in COMMA_LISTS:
+            items = [part.strip() for item in items for part in str(item).split(",")]
+        return tuple(str(i) for i in items if str(i).strip())
+    if kind == "bool":
+        from ansible.module_utils.parsing.convert_bool import boolean
+
+        return boolean(value)
+    if kind == "float":
+        return float(value)
+    return str(value)
+
+
+def plain(value: Any) -> Any:
+    """Ansible's (tagged) values as plain Python: what checker's transports expect."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(v) for v in value]
+    return str(value)
+
+
+def host_vars(hostvars: Any, host: str) -> tuple[dict[str, Any], list[str], list[str]]:
+    """One host's variables as Ansible resolves them for that host (`hostvars[host][name]`).
+
+    Returns (variables, problems, skipped): a connection variable (ansible_*, checker_*) that
+    cannot be resolved is a problem (bad input); any other is skipped with a warning, since
+    Ansible too resolves a variable only when something uses it."""
+    view = hostvars[host]
+    out: dict[str, Any] = {}
+    problems: list[str] = []
+    skipped: list[str] = []
+    for name in view:
+        if name in SPECIAL:
+            continue
+        try:
+            out[name] = plain(view[name])
+        except AnsibleError as e:
+            reason = f"host {host}: variable {name}: {getattr(e, 'message', e)}"
+            (problems if name.startswith(CONNECTION_PREFIXES) else skipped).append(reason)
+    return out, problems, skipped
+
+
+def estate(task_vars: Mapping[str, Any]) -> tuple[Any, list[str]]:
+    """The play's inventory as checker.api.Estate, and the warnings met on the way. Raises
+    InputError listing every unresolvable connection variable."""
+    hostvars = task_vars["hostvars"]
+    groups = {str(g): [str(h) for h in hs] for g, hs in plain(task_vars["groups"]).items()}
+    resolved: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+    warnings: list[str] = []
+    for name in groups.get("all", []):
+        resolved[name], bad, skipped = host_vars(hostvars, name)
+        problems += bad
+        warnings += skipped
+    if problems:
+        raise InputError("\n".join(problems))
+    under_test = [str(h) for h in task_vars.get("ansible_play_hosts_all", [])]
+    sources = plain(task_vars.get("ansible_inventory_sources") or [])
+    source = ",".join(sources) if isinstance(sources, list) else str(sources)
+    return api.Estate.of(groups, resolved, under_test, source), warnings
+
+
+def input_failure(error: Exception) -> dict[str, Any]:
+    """Bad input, as `checker apply` reports it: exit 3, one line per problem."""
+    problems = getattr(error, "problems", None) or [error]
+    lines = [str(p) for p in problems]
+    return {"failed": True, "rc": EXIT_INPUT, "exit_code": EXIT_INPUT,
+            "msg": "checker: invalid input; nothing was contacted:\n" + "\n".join(lines),
+            "problems": lines}
