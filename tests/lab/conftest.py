@@ -8,6 +8,8 @@ Missing Samba tools fail the tests loudly: they never skip (CI must run them).
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,18 @@ def lab_dc(
     yield get
     for dc in running.values():
         dc.stop()
+
+
+@pytest.fixture(scope="session")
+def estate_templates() -> Iterator[Path]:
+    """Template DCs for whole-estate labs (tests.lab.estate), built once per session."""
+    from tests.lab import estate
+
+    samba.require_tools()
+    cache = Path(tempfile.mkdtemp(prefix="checker-tpl-"))  # short: Samba's socket paths
+    estate.templates(cache)
+    yield cache
+    shutil.rmtree(cache, ignore_errors=True)
 
 
 @pytest.fixture()

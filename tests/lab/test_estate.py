@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,15 +19,6 @@ from tests.lab import estate, samba
 
 pytestmark = pytest.mark.lab
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def estate_templates() -> Iterator[Path]:
-    samba.require_tools()
-    cache = Path(tempfile.mkdtemp(prefix="checker-tpl-"))  # short: Samba's socket paths
-    estate.templates(cache)
-    yield cache
-    shutil.rmtree(cache, ignore_errors=True)
 
 
 @pytest.fixture

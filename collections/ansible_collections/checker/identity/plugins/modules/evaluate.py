@@ -5,23 +5,22 @@ DOCUMENTATION = r"""
 module: evaluate
 short_description: Evaluate checker's rules over every gathered host and apply the gate
 description:
-  - Runs on the controller, once (C(run_once: true)), after M(checker.identity.gather).
+  - Runs on the controller, once (C(run_once=true)), after M(checker.identity.gather).
     Evaluates every selected rule, writes checker's reports and history, and fails when
     C(checker apply) would exit non-zero.
-  - The result carries C(rc) and C(exit_code) with C(checker apply)'s meaning, 0 passed,
-    1 a fail at or above C(fail_on), 2 an error (e.g. a host unreachable) and no qualifying fail,
-    3 invalid input, and the C(summary) counts.
-  - Takes the options of M(checker.identity.plan) (the same C(checker_*) variables).
+  - The result carries C(rc) and C(exit_code) with the meaning they have for
+    C(checker apply) (0 passed, 1 a fail at or above C(fail_on), 2 an error, e.g. a host
+    unreachable, and no qualifying fail, 3 invalid input), and the C(summary) counts.
+  - Every option defaults to the C(checker_*) variable named with it.
 version_added: 0.1.0
 author: checker maintainers
-extends_documentation_fragment: []
+extends_documentation_fragment:
+  - checker.identity.settings
 options:
   gathered:
     description: Name of the variable the gather task registered.
     type: str
     default: checker_gathered
-notes:
-  - Also takes every option of M(checker.identity.plan).
 """
 
 EXAMPLES = r"""

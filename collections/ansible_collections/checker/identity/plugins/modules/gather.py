@@ -13,12 +13,13 @@ description:
     Ansible does not need a connection plugin for C(ldap) hosts.
   - A fact that cannot be gathered (unreachable, refused bind, timeout) fails the task for that
     host and is kept as an C(error) fact, so M(checker.identity.evaluate) reports its rules as
-    C(error); use C(ignore_errors: true) so the host stays in the play.
+    C(error); use C(ignore_errors=true) so the host stays in the play.
 version_added: 0.1.0
 author: checker maintainers
 options:
   plan:
-    description: The result registered by M(checker.identity.plan) (default the C(checker_plan) variable).
+    description:
+      - The result registered by M(checker.identity.plan) (default the C(checker_plan) variable).
     type: dict
   timeout:
     description: Per-host budget in seconds (default C(checker_timeout), else 60).

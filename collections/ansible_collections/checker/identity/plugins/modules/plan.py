@@ -5,59 +5,16 @@ DOCUMENTATION = r"""
 module: plan
 short_description: Validate checker's rules, waivers and every host's variables; plan the facts
 description:
-  - Runs on the controller, once (C(run_once: true)). Loads and validates the rules, the
+  - Runs on the controller, once (C(run_once=true)). Loads and validates the rules, the
     profile, the waivers, the report specs and every play host's connection variables, and
     plans which facts each host must give, exactly as C(checker apply) does before it opens any
     connection. Nothing is contacted.
-  - Bad input fails the task with C(rc=3) and one C(file:line: message) per problem.
+  - Bad input fails the task with C(rc=3) and one C(file:line) message per problem.
   - Every option defaults to the C(checker_*) variable named with it.
 version_added: 0.1.0
 author: checker maintainers
-options:
-  rules:
-    description: Rule files or folders (C(checker_rules); default C(./rules) or the bundled rules).
-    type: list
-    elements: str
-  profile:
-    description: A named selection from C(profiles.yml) (C(checker_profile)).
-    type: str
-  tags:
-    description: Only rules with one of these tags (C(checker_tags), comma-separated or a list).
-    type: list
-    elements: str
-  skip_tags:
-    description: Leave out rules with these tags (C(checker_skip_tags)).
-    type: list
-    elements: str
-  rule_ids:
-    description: Only these rule ids (C(checker_rule)).
-    type: list
-    elements: str
-  fail_on:
-    description: Lowest severity whose failure fails the gate (C(checker_fail_on); default info).
-    type: str
-  waivers:
-    description: Waivers file (C(checker_waivers)).
-    type: str
-  strict_waivers:
-    description: An expired or unmatched waiver is an error (C(checker_strict_waivers)).
-    type: bool
-  history:
-    description: SQLite history database (C(checker_history)).
-    type: str
-  reports:
-    description: Reports as C(FORMAT[:PATH]) (C(checker_report), one or a list).
-    type: list
-    elements: str
-  timeout:
-    description: Per-host budget in seconds (C(checker_timeout); default 60).
-    type: float
-  save_facts:
-    description: Also save the gathered facts to this file (C(checker_save_facts)).
-    type: str
-  remediation_out:
-    description: Write plan.md, one .ps1 per host and playbook.yml here (C(checker_remediation_out)).
-    type: str
+extends_documentation_fragment:
+  - checker.identity.settings
 notes:
   - Needs the C(checker) Python package in the Python that runs Ansible.
 """

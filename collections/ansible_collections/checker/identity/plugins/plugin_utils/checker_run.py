@@ -166,5 +166,6 @@ def input_failure(error: Exception) -> dict[str, Any]:
     problems = getattr(error, "problems", None) or [error]
     lines = [str(p) for p in problems]
     return {"failed": True, "rc": EXIT_INPUT, "exit_code": EXIT_INPUT,
-            "msg": "checker: invalid input; nothing was contacted:\n" + "\n".join(lines),
+            "msg": f"checker: invalid input, nothing was contacted; exit code {EXIT_INPUT}\n"
+                   + "\n".join(lines),
             "problems": lines}

@@ -1,0 +1,120 @@
+"""playbooks/gate.yml on the lab estate (Samba AD DC + WSMan/PSRP endpoint), against
+`checker apply` on the same estate: the same result set and gate on every scenario, a host
+that is down, and the run through ansible-runner (what AWX executes)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.ansible.play import (
+    COLLECTIONS,
+    REPO,
+    apply,
+    assert_same_run,
+    gate,
+    gate_exit_code,
+    result_set,
+)
+from tests.lab import estate
+
+pytestmark = pytest.mark.lab
+AADC = estate.AADC_NAME
+
+
+@pytest.fixture(scope="module")
+def labs(estate_templates: Path) -> Iterator[Callable[[str], estate.Lab]]:
+    """`labs(name)` -> that scenario's estate, started once for this module."""
+    root = Path(tempfile.mkdtemp(prefix="checker-gate-"))
+    running: dict[str, estate.Lab] = {}
+
+    def get(name: str) -> estate.Lab:
+        if name not in running:
+            running[name] = estate.up(name, root / name, estate_templates)
+        return running[name]
+
+    yield get
+    for lab in running.values():
+        estate.down(lab.dir)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def secrets_of(lab: estate.Lab) -> list[str]:
+    return [f.read_text() for f in (lab.dir / "credentials").iterdir()]
+
+
+def assert_no_secret(lab: estate.Lab, *texts: str) -> None:
+    for secret in secrets_of(lab):
+        for text in texts:
+            assert secret not in text
+
+
+@pytest.mark.parametrize("name", estate.names())
+def test_gate_and_apply_agree(labs: Any, name: str, tmp_path: Path) -> None:
+    lab = labs(name)
+    spec = estate.load(name)
+    code, cli = apply(lab.inventory, tmp_path / "cli.json")
+    proc, play = gate(lab.inventory, tmp_path / "play.json", "-vvv")
+    assert code == gate_exit_code(proc) == (1 if spec["expected_failures"] else 0)
+    assert sorted({r for r, _, s in result_set(play) if s == "fail"}) == sorted(
+        spec["expected_failures"])
+    assert_same_run(cli, play)
+    assert_no_secret(lab, proc.stdout, proc.stderr, (tmp_path / "play.json").read_text())
+
+
+def test_a_host_that_is_down_is_error_in_both(labs: Any, tmp_path: Path) -> None:
+    lab = labs("healthy")
+    with socket.socket() as s:  # a port nothing listens on: the sync server is down
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    doc = yaml.safe_load(lab.inventory.read_text())
+    doc["all"]["children"]["aadconnect"]["hosts"][AADC]["ansible_port"] = closed
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(yaml.safe_dump(doc))
+    code, cli = apply(inventory, tmp_path / "cli.json")
+    proc, play = gate(inventory, tmp_path / "play.json")
+    assert code == gate_exit_code(proc) == 2
+    assert_same_run(cli, play)
+    by_host = {h: {s for _, host, s in result_set(play) if host == h} for h in play["hosts"]}
+    assert "error" in by_host[AADC] and not by_host[AADC] & {"pass", "fail"}
+    assert by_host[estate.DC_NAME] - {"error", "blocked"}  # the DC is still judged
+    assert "could not be gathered" in proc.stdout  # the gather task says why, per host
+
+
+def test_ansible_runner_runs_the_gate_as_awx_does(
+    labs: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ansible_runner
+
+    # ansible-runner records the whole process environment in artifacts/*/command; the lab
+    # fixtures' own LAB_AD_PASSWORD must not stand in for a leak of ours.
+    monkeypatch.delenv("LAB_AD_PASSWORD", raising=False)
+    lab = labs("connector-schema-stale")
+    code, cli = apply(lab.inventory, tmp_path / "cli.json")
+    data = tmp_path / "runner"
+    (data / "inventory").mkdir(parents=True)
+    shutil.copy(lab.inventory, data / "inventory" / "hosts.yml")
+    report = tmp_path / "play.json"
+    run = ansible_runner.run(
+        private_data_dir=str(data), project_dir=str(REPO), playbook="playbooks/gate.yml",
+        extravars={"checker_report": f"json:{report}"},
+        envvars={"ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS)}, quiet=True)
+    assert run.status == "failed" and run.rc == 2
+    verdicts = [e["event_data"]["res"] for e in run.events
+                if e.get("event") == "runner_on_failed"
+                and e["event_data"].get("task", "").startswith("Evaluate")]
+    assert [(v["exit_code"], v["summary"]["fail"]) for v in verdicts] == [
+        (code, cli["summary"]["fail"])]
+    assert_same_run(cli, json.loads(report.read_text()))
+    artifacts = "".join(p.read_text(errors="replace") for p in (data / "artifacts").rglob("*")
+                        if p.is_file())
+    assert "Evaluate every rule" in artifacts  # the job events AWX would store
+    assert_no_secret(lab, artifacts)
