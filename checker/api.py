@@ -4,10 +4,10 @@ templating, credentials); checker does the rest exactly as `checker apply` does.
 
     settings = Settings(rules=("rules",), profile="pre-migration", reports=("json:out.json",))
     estate = Estate.of(groups, hostvars, under_test, source="inventory.yml")
-    prepared = prepare(settings, estate)        # validates everything; raises InputError
-    rows = gather_host(prepared, "dc01")        # one host's facts, with checker's transports
-    outcome = conclude(prepared, {"dc01": rows, ...})   # evaluate, reports, history
-    outcome.exit_code                           # 0 / 1 / 2, as `checker apply`
+    prepared = prepare(settings, estate)     # validates everything; raises InputError
+    rows = gather_host("dc01", hostvars["dc01"], planned_facts(prepared, "dc01"))
+    outcome = conclude(prepared, {"dc01": rows, ...}, settings)  # reports, history, plan
+    outcome.exit_code                        # 0 / 1 / 2, as `checker apply`
 
 Facts travel between the steps as JSON rows (the evidence-file form, secrets masked), so an
 engine can carry them between processes. Every step except `gather_host` is pure apart
@@ -16,13 +16,16 @@ from the reports and history it is asked to write.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from checker import evidence
 from checker.collectors.base import load_all
+from checker.delivery import check_remediation_out, deliver
 from checker.errors import InputError
 from checker.facts.model import FactKey, FactStore
 from checker.gather import gather
@@ -30,9 +33,9 @@ from checker.gather import gather_host as gather_planned
 from checker.inventory.model import Host, Inventory, is_secret_name
 from checker.plan import HostPlan, Plan
 from checker.redact import Redactor
-from checker.reporters.base import get_reporter, parse_spec
+from checker.reporters.base import parse_spec
 from checker.results import RunReport
-from checker.runner import Prepared, make_options, prepare_for
+from checker.runner import Options, Prepared, make_options, prepare_for
 from checker.runner import conclude as conclude_run
 from checker.transports.base import get_transport, known_transports
 
@@ -52,6 +55,7 @@ class Settings:
     waivers: str | None = None
     strict_waivers: bool = False
     history: str | None = None
+    estate: str | None = None  # the history's estate name (default: node and inventory)
     reports: Sequence[str] = ()
     timeout: float = 60.0
     forks: int = 10  # for hosts outside the engine's play that only serve `from:` facts
@@ -65,6 +69,7 @@ class Estate:
 
     inventory: Inventory
     under_test: tuple[str, ...]
+    limit: str | None = None  # the engine's --limit, which names the history's estate
 
     @classmethod
     def of(
@@ -73,6 +78,7 @@ class Estate:
         hostvars: Mapping[str, Mapping[str, Any]],
         under_test: Sequence[str],
         source: str = "",
+        limit: str | None = None,
     ) -> Estate:
         """`groups` as Ansible's `groups` (group -> hosts, `all` in inventory order);
         `hostvars` host -> resolved variables (secrets included: they are masked, never
@@ -86,35 +92,31 @@ class Estate:
         unknown = [h for h in under_test if h not in hosts]
         if unknown:
             raise InputError(f"hosts under test not in the inventory: {', '.join(unknown)}")
-        return cls(Inventory(source, hosts, members), tuple(under_test))
+        return cls(Inventory(source, hosts, members), tuple(under_test), limit or None)
 
 
 def _groups_of(name: str, members: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
     return ("all", *sorted(g for g, hosts in members.items() if g != "all" and name in hosts))
 
 
-def options_of(settings: Settings, inventory: str) -> Any:
+def options_of(settings: Settings, estate: Estate) -> Options:
     return make_options(
-        inventory, rules=settings.rules, profile=settings.profile, tags=settings.tags,
-        skip_tags=settings.skip_tags, rule_ids=settings.rule_ids, fail_on=settings.fail_on,
-        waivers=settings.waivers, strict_waivers=settings.strict_waivers,
-        history=settings.history, timeout=settings.timeout, forks=settings.forks,
-        save_facts=settings.save_facts)
+        estate.inventory.path, rules=settings.rules, profile=settings.profile,
+        tags=settings.tags, skip_tags=settings.skip_tags, rule_ids=settings.rule_ids,
+        fail_on=settings.fail_on, waivers=settings.waivers,
+        strict_waivers=settings.strict_waivers, history=settings.history,
+        estate=settings.estate, limit=estate.limit, timeout=settings.timeout,
+        forks=settings.forks, save_facts=settings.save_facts)
 
 
 def prepare(settings: Settings, estate: Estate) -> Prepared:
-    """Validate the rules, profile, waivers, report specs, history folder and every host's
-    variables, and plan the facts, exactly as `checker apply` does before contacting
-    anything. Raises InputError (exit 3) on bad input."""
+    """Validate the rules, profile, waivers, report specs, history, remediation folder and
+    every host's variables, and plan the facts, exactly as `checker apply` does before it
+    contacts anything. Raises InputError (exit 3) on bad input."""
     for spec in settings.reports:
         parse_spec(spec)
-    options = options_of(settings, estate.inventory.path)
-    if options.history:
-        from pathlib import Path
-
-        if not Path(options.history).resolve().parent.is_dir():
-            raise InputError("--history: the folder for the database does not exist",
-                             options.history)
+    check_remediation_out(settings.remediation_out)
+    options = options_of(settings, estate)
     return prepare_for(options, estate.inventory, estate.under_test)
 
 
@@ -163,15 +165,13 @@ def gather_host(
 
 @dataclass(frozen=True)
 class Outcome:
-    """The end of a run: the report, its exit code (the gate contract), what was written."""
+    """The end of a run: the report, the exit code (the gate contract), what `checker apply`
+    would have printed on stdout (reports without a path) and on stderr (notes)."""
 
     report: RunReport
-    written: tuple[str, ...] = ()
-    stdout: str = ""  # reports asked for without a path (e.g. `console`)
-
-    @property
-    def exit_code(self) -> int:
-        return self.report.exit_code
+    exit_code: int
+    stdout: str = ""
+    notes: tuple[str, ...] = ()
 
     def summary(self) -> dict[str, int]:
         return {**self.report.counts(), "exit_code": self.exit_code}
@@ -183,46 +183,31 @@ def conclude(
     settings: Settings | None = None,
     started: dt.datetime | None = None,
 ) -> Outcome:
-    """Evaluate every selected rule over the gathered facts, store the run in the history and
-    write the reports, in the order `checker apply` does. Hosts outside `under_test` that
-    serve `from:` facts (left out by the engine's --limit) are gathered here, with checker's
-    transports and forks, as `checker apply --limit` does; a host under test missing from
-    `gathered` is not: its rules are `error`."""
+    """Evaluate every selected rule over the gathered facts; then write the reports, store
+    the history and write the remediation plan as `checker apply` does. Hosts outside
+    `under_test` that serve `from:` facts (left out by the engine's --limit) are gathered
+    here, with checker's transports and forks, as `checker apply --limit` does; a host under
+    test missing from `gathered` is not: its rules are `error`."""
     settings = settings or Settings()
     started = started or dt.datetime.now(dt.timezone.utc)
-    store = _store(prepared, gathered)
+    store = _store(gathered)
     missing = [hp for hp in prepared.plan.hosts if hp.facts and hp.host.name not in store
                and hp.host.name not in prepared.under_test]
     if missing:
         opts = prepared.options
         store.update(gather(Plan(tuple(missing)), opts.forks, opts.timeout, prepared.redactor))
     report = conclude_run(prepared, store, started)
-    written, stdout = _write_reports(prepared, report, settings.reports)
-    if settings.remediation_out:
-        from checker.remediation.render import write_remediation
+    notes: list[str] = []
+    specs = [parse_spec(s) for s in settings.reports]
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        report, code = deliver(prepared, report, specs, notes.append,
+                               remediation_out=settings.remediation_out)
+    return Outcome(report, code, out.getvalue(), tuple(notes))
 
-        written += tuple(str(f) for f in write_remediation(report, settings.remediation_out))
-    return Outcome(report, written, stdout)
 
-
-def _store(prepared: Prepared, gathered: Mapping[str, FactRows]) -> FactStore:
+def _store(gathered: Mapping[str, FactRows]) -> FactStore:
     store: FactStore = {}
     for host, rows in gathered.items():
         facts = (evidence.fact_from_row(row, host) for row in rows)
         store[host] = {f.key: f for f in facts}
     return store
-
-
-def _write_reports(
-    prepared: Prepared, report: RunReport, specs: Sequence[str]
-) -> tuple[tuple[str, ...], str]:
-    written: list[str] = []
-    stdout: list[str] = []
-    for name, path in (parse_spec(s) for s in specs):
-        reporter = get_reporter(name)(prepared.redactor)
-        if path is None:
-            stdout.append(reporter.redactor.text(reporter.render(report)))
-        else:
-            reporter.write(report, path)
-            written.append(path)
-    return tuple(written), "".join(stdout)

@@ -6,13 +6,11 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from checker.paths import default_rules_dirs
 
 if TYPE_CHECKING:
-    from checker.results import RunReport
     from checker.runner import Options, Prepared
 
 
@@ -69,6 +67,7 @@ def _check_outputs(specs: list[tuple[str, str | None]], args: argparse.Namespace
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
+    from checker.delivery import check_remediation_out, deliver
     from checker.reporters.base import parse_spec
     from checker.runner import prepare, run
 
@@ -81,13 +80,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
         from checker.errors import InputError
 
         raise InputError("--remediate asks for confirmation: add --yes when not interactive")
-    if args.remediation_out:
-        from checker.errors import InputError
-        from checker.remediation.outdir import dir_problem
-
-        problem = dir_problem(Path(args.remediation_out))
-        if problem:
-            raise InputError(problem)
+    check_remediation_out(args.remediation_out)
     prepared = prepare(opts)
     _warn_insecure(prepared)
     report, _ = run(prepared, _progress(prepared, args.verbose))
@@ -97,51 +90,12 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
         report = remediate(prepared, report, args.yes, color)
     skip_console = args.remediate  # remediate has shown the console view already
-    _write_reports(prepared, report, specs, color, skip_console)
-    if opts.history:  # after the reports: a failing history never costs the verdict
-        report = _store_history(prepared, report, specs)
-    if args.remediation_out:
-        return _write_plan(prepared, report, args.remediation_out)
-    return report.exit_code
+    _, code = deliver(prepared, report, specs, _note, color, skip_console, args.remediation_out)
+    return code
 
 
-def _write_plan(prepared: Prepared, report: RunReport, out: str) -> int:
-    from checker.errors import CheckerError
-    from checker.remediation.render import write_remediation
-
-    connections = {h.name: h.connection for h in prepared.inventory.hosts.values()}
-    try:
-        files = write_remediation(report, out, prepared.redactor, connections)
-    except CheckerError as e:  # after the run: the verdict stands, the plan is missing
-        print(f"error: {e}", file=sys.stderr)
-        return report.exit_code or 2
-    print(f"remediation plan: {len(files)} file(s) in {out}", file=sys.stderr)
-    return report.exit_code
-
-
-def _write_reports(prepared: Prepared, report: RunReport, specs: list[tuple[str, str | None]],
-                   color: bool, skip_console: bool = False, files_only: bool = False) -> None:
-    from checker.reporters.base import get_reporter
-
-    for name, path in specs:
-        to_stdout = path in (None, "-")
-        if (skip_console and name == "console" and path is None) or (files_only and to_stdout):
-            continue
-        get_reporter(name)(prepared.redactor, color=color and path is None).write(report, path)
-
-
-def _store_history(prepared: Prepared, report: RunReport,
-                   specs: list[tuple[str, str | None]]) -> RunReport:
-    from checker.runner import estate_of, record
-
-    stored, run_id = record(prepared, report)
-    if run_id is not None:
-        print(f"history: stored as run {run_id} of estate {estate_of(prepared.options)}",
-              file=sys.stderr)
-        return stored
-    print(f"error: {stored.results[-1].message}", file=sys.stderr)
-    _write_reports(prepared, stored, specs, color=False, files_only=True)  # with the error
-    return stored
+def _note(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 def cmd_gather(args: argparse.Namespace) -> int:

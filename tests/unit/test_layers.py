@@ -32,6 +32,7 @@ RANK: dict[str, float] = {
     "runner": 8,
     "remediation": 9,
     "reporters": 10,
+    "delivery": 10.5,
     "remediate": 11, "api": 11,
     "history_commands": 11.5,
     "commands": 12,

@@ -40,12 +40,11 @@ class ActionModule(ActionBase):
             rc=code,
             exit_code=code,
             summary=summary,
-            reports=list(outcome.written),
+            reports=[spec.partition(":")[2] for spec in settings.reports if ":" in spec],
             msg=f"checker: {counts or 'no results'}; exit code {code}: {VERDICT[code]}",
+            notes=list(outcome.notes),
             warnings=list(outcome.report.warnings),
         )
-        if "run_id" in outcome.report.extra:
-            result["run_id"] = outcome.report.extra["run_id"]
         if outcome.stdout:
             result["stdout"] = outcome.stdout
             result["stdout_lines"] = outcome.stdout.splitlines()

@@ -34,7 +34,10 @@ options:
     description: An expired or unmatched waiver is an error (C(checker_strict_waivers)).
     type: bool
   history:
-    description: SQLite history database (C(checker_history)).
+    description: History store, a SQLite file or a postgresql:// URL (C(checker_history)).
+    type: str
+  estate:
+    description: The estate the history files the run under (C(checker_estate)).
     type: str
   reports:
     description: Reports as C(FORMAT[:PATH]) (C(checker_report), one or a list).

@@ -38,6 +38,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "waivers": ("checker_waivers", "str"),
     "strict_waivers": ("checker_strict_waivers", "bool"),
     "history": ("checker_history", "str"),
+    "estate": ("checker_estate", "str"),
     "reports": ("checker_report", "list"),
     "timeout": ("checker_timeout", "float"),
     "save_facts": ("checker_save_facts", "str"),
@@ -158,7 +159,8 @@ def estate(task_vars: Mapping[str, Any]) -> tuple[Any, list[str]]:
     under_test = [str(h) for h in task_vars.get("ansible_play_hosts_all", [])]
     sources = plain(task_vars.get("ansible_inventory_sources") or [])
     source = ",".join(sources) if isinstance(sources, list) else str(sources)
-    return api.Estate.of(groups, resolved, under_test, source), warnings
+    limit = task_vars.get("ansible_limit")
+    return api.Estate.of(groups, resolved, under_test, source, limit and str(limit)), warnings
 
 
 def input_failure(error: Exception) -> dict[str, Any]:
