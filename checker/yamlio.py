@@ -91,12 +91,15 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
 
-def load_text(text: str, source: str) -> Any:
+Loader = _Loader  # subclass it to add tags (the inventory adds !vault and !unsafe)
+
+
+def load_text(text: str, source: str, loader_class: type = _Loader) -> Any:
     """Parse one YAML document; any problem is an InputError at `source:line`."""
-    loader = _Loader(text)
+    loader = loader_class(text)
     try:
         data = loader.get_single_data()
-        if _expanded_size(data, {}) > MAX_EXPANDED_NODES:
+        if expanded_size(data) > MAX_EXPANDED_NODES:
             raise InputError(
                 f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} values "
                 "(refusing a possible alias bomb)",
@@ -114,6 +117,12 @@ def load_text(text: str, source: str) -> Any:
         raise InputError(f"invalid YAML value: {e}", source) from None
     finally:
         loader.dispose()
+
+
+def expanded_size(value: Any) -> int:
+    """How many values `value` has once aliases are expanded (counting stops a little past
+    MAX_EXPANDED_NODES)."""
+    return _expanded_size(value, {})
 
 
 def _expanded_size(value: Any, memo: dict[int, int]) -> int:
@@ -156,5 +165,5 @@ def read_text(path: str | Path, limit: int = MAX_BYTES) -> str:
     return decode_utf8(data, str(p))
 
 
-def load_file(path: str | Path) -> Any:
-    return load_text(read_text(path), str(path))
+def load_file(path: str | Path, loader_class: type = _Loader) -> Any:
+    return load_text(read_text(path), str(path), loader_class)

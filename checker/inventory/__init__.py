@@ -1,4 +1,4 @@
-from checker.inventory.loader import load_inventory
+from checker.inventory.loader import LoadOptions, load_inventory
 from checker.inventory.model import Host, Inventory
 
-__all__ = ["Host", "Inventory", "load_inventory"]
+__all__ = ["Host", "Inventory", "LoadOptions", "load_inventory"]

@@ -1,246 +1,154 @@
-"""Load an Ansible inventory (YAML or INI) with group_vars/ and host_vars/ beside it.
+"""Load an Ansible inventory: one or more sources, group_vars/ and host_vars/, Ansible's
+precedence, lazy templating.
 
-Variable precedence follows Ansible, lowest first: inventory-file group vars (by group
-depth, then `ansible_group_priority`, then name; `all` first), group_vars/ files in the same
-order, inventory-file host vars, host_vars/ files. Variables are then templated
-(`{{ lookup('env', 'AD_PASSWORD') }}`, other variables) in a sandbox.
+Precedence, lowest first (ansible-core's VariableManager with the default
+VARIABLE_PRECEDENCE): the `all` group's inventory vars; the other groups' inventory vars
+(by depth, then `ansible_group_priority`, then name); group_vars/all of each source;
+group_vars/<group> of each source (groups in the same order); the host's inventory vars;
+host_vars/<host> of each source; extra vars (`-e`). Variables are templated when read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import ipaddress
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checker.errors import InventoryError
-from checker.inventory.ini import parse_ini
+from checker.inventory.data import InventoryData, Layer, Where
+from checker.inventory.files import ExpansionBudget, Loading
 from checker.inventory.model import Host, Inventory
-from checker.inventory.templating import render_vars
-from checker.yamlio import Located, load_file
+from checker.inventory.sources import SourceReader, vars_folder
+from checker.inventory.templating import Resolver
+from checker.inventory.varsfiles import VarsDir, VarsLoader
+from checker.inventory.vault import VaultSecrets
 
 
-@dataclass
-class Where:
-    file: str
-    line: int
+@dataclass(frozen=True)
+class LoadOptions:
+    vault: VaultSecrets = field(default_factory=VaultSecrets)
+    extra_vars: Layer = field(default_factory=Layer)
 
 
-@dataclass
-class RawGroup:
-    name: str
-    hosts: list[str] = field(default_factory=list)
-    children: list[str] = field(default_factory=list)
-    vars: dict[str, Any] = field(default_factory=dict)
-    where: dict[str, Where] = field(default_factory=dict)
+def load_inventory(sources: str | Path | Sequence[str | Path],
+                   options: LoadOptions | None = None) -> Inventory:
+    opts = options or LoadOptions()
+    names = [str(sources)] if isinstance(sources, (str, Path)) else [str(s) for s in sources]
+    loading = Loading(opts.vault, ExpansionBudget(), [])
+    data = SourceReader(loading).read(names)
+    folders = [f for f in (vars_folder(s) for s in names) if f is not None]
+    precedence = _Precedence(data, folders, VarsLoader(loading), opts.extra_vars)
+    precedence.load_all()
+    loading.decrypt_all()
+    groups = GroupsView(data)
+    resolver = Resolver(precedence.merge, _Magic(data, groups), opts.vault, data.hosts)
+    hosts = {name: Host(name, resolver.view(name), precedence.groups_of(name))
+             for name in data.hosts}
+    children = {g.name: tuple(g.children) for g in data.groups.values()}
+    return Inventory(",".join(names), hosts, groups, children, tuple(data.warnings),
+                     lambda: set(opts.vault.plaintexts))
 
 
-@dataclass
-class RawInventory:
-    source: str
-    groups: dict[str, RawGroup] = field(default_factory=dict)
-    host_order: list[str] = field(default_factory=list)
-    host_vars: dict[str, dict[str, Any]] = field(default_factory=dict)
-    host_where: dict[str, dict[str, Where]] = field(default_factory=dict)
+class _Precedence:
+    def __init__(self, data: InventoryData, folders: Sequence[Path], loader: VarsLoader,
+                 extra: Layer) -> None:
+        self.data, self.loader, self.extra = data, loader, extra
+        self.group_dirs = [VarsDir(f / "group_vars") for f in folders]
+        self.host_dirs = [VarsDir(f / "host_vars") for f in folders]
+        self.depth = data.depths()
+        self._files: dict[tuple[int, str], Layer] = {}
 
-    def group(self, name: str) -> RawGroup:
-        return self.groups.setdefault(name, RawGroup(name))
+    def load_all(self) -> None:
+        """Read every vars file now, so a broken one is reported before anything runs."""
+        for i, d in enumerate(self.group_dirs):
+            for group in self.data.groups:
+                self._layer(d, i, group)
+        for i, d in enumerate(self.host_dirs, len(self.group_dirs)):
+            for host in self.data.hosts:
+                self._layer(d, i, host)
 
-    def add_host(self, group: str, host: str, hvars: Mapping[str, Any], where: Where) -> None:
-        if host not in self.host_vars:
-            self.host_order.append(host)
-            self.host_vars[host] = {}
-            self.host_where[host] = {}
-        self.host_vars[host].update(hvars)
-        self.host_where[host].update({k: where for k in hvars})
-        members = self.group(group).hosts
-        if host not in members:
-            members.append(host)
+    def _layer(self, folder: VarsDir, index: int, name: str) -> Layer:
+        key = (index, name)
+        if key not in self._files:
+            self._files[key] = self.loader.layer(folder.files(name))
+        return self._files[key]
 
+    def sorted_groups(self, host: str) -> list[str]:
+        groups = self.data.host_groups(host) - {"all"}
+        prio = self.data.groups
+        return sorted(groups, key=lambda g: (self.depth[g], prio[g].priority, g))
 
-def load_inventory(path: str | Path) -> Inventory:
-    p = Path(path)
-    if not p.is_file():
-        raise InventoryError("inventory file not found", str(p))
-    raw = _parse_file(p)
-    _check_cycles(raw)
-    gvars = _load_vars_dir(p.parent / "group_vars", raw.groups)
-    hvars = _load_vars_dir(p.parent / "host_vars", raw.host_vars)
-    return _build(raw, gvars, hvars)
+    def groups_of(self, host: str) -> tuple[str, ...]:
+        return ("all", *self.sorted_groups(host))
 
-
-def _parse_file(p: Path) -> RawInventory:
-    if p.suffix in (".yml", ".yaml", ".json"):
-        return _parse_yaml(p)
-    text = p.read_text(encoding="utf-8", errors="replace")
-    if text.lstrip().startswith(("all:", "---")):
-        return _parse_yaml(p)
-    return parse_ini(text, str(p), RawInventory(str(p)))
-
-
-def _parse_yaml(p: Path) -> RawInventory:
-    data = load_file(p)
-    src = str(p)
-    if not isinstance(data, dict):
-        raise InventoryError("an inventory must be a mapping of groups (e.g. `all:`)", src, 1)
-    raw = RawInventory(src)
-    raw.group("all")
-    for name, body in data.items():
-        _yaml_group(raw, str(name), body, data, src)
-        if name != "all" and name not in raw.group("all").children:
-            raw.group("all").children.append(str(name))
-    return raw
-
-
-def _yaml_group(raw: RawInventory, name: str, body: Any, parent: Any, src: str) -> None:
-    line = parent.line_of(name) if isinstance(parent, Located) else 1
-    group = raw.group(name)
-    if body is None:
-        return
-    if not isinstance(body, dict):
-        raise InventoryError(f"group {name!r} must be a mapping", src, line)
-    for key in body:
-        if key not in ("hosts", "vars", "children"):
-            raise InventoryError(
-                f"group {name!r}: unknown key {key!r} (expected hosts, vars, children)",
-                src,
-                body.line_of(key) if isinstance(body, Located) else line,
-            )
-    _yaml_vars(group, body.get("vars"), src, line)
-    hosts = body.get("hosts") or {}
-    if not isinstance(hosts, dict):
-        raise InventoryError(f"group {name!r}: hosts must be a mapping", src, line)
-    for host, hv in hosts.items():
-        hline = hosts.line_of(host) if isinstance(hosts, Located) else line
-        if hv is not None and not isinstance(hv, dict):
-            raise InventoryError(f"host {host!r}: variables must be a mapping", src, hline)
-        raw.add_host(name, str(host), hv or {}, Where(src, hline))
-        if isinstance(hv, Located):
-            raw.host_where[str(host)].update({k: Where(src, hv.line_of(k)) for k in hv})
-    children = body.get("children") or {}
-    if not isinstance(children, dict):
-        raise InventoryError(f"group {name!r}: children must be a mapping", src, line)
-    for child, cbody in children.items():
-        if child not in group.children:
-            group.children.append(str(child))
-        _yaml_group(raw, str(child), cbody, children, src)
-
-
-def _yaml_vars(group: RawGroup, values: Any, src: str, line: int) -> None:
-    if values is None:
-        return
-    if not isinstance(values, dict):
-        raise InventoryError(f"group {group.name!r}: vars must be a mapping", src, line)
-    group.vars.update(values)
-    for k in values:
-        group.where[k] = Where(src, values.line_of(k) if isinstance(values, Located) else line)
-
-
-def _check_cycles(raw: RawInventory) -> None:
-    state: dict[str, int] = {}
-
-    def visit(name: str, path: list[str]) -> None:
-        if state.get(name) == 1:
-            raise InventoryError(f"group cycle: {' -> '.join([*path, name])}", raw.source)
-        if state.get(name) == 2:
-            return
-        state[name] = 1
-        for child in raw.groups.get(name, RawGroup(name)).children:
-            visit(child, [*path, name])
-        state[name] = 2
-
-    for g in list(raw.groups):
-        visit(g, [])
-
-
-VarFiles = dict[str, tuple[dict[str, Any], dict[str, Where]]]
-
-
-def _load_vars_dir(folder: Path, names: Mapping[str, Any]) -> VarFiles:
-    """group_vars/NAME(.yml|.yaml|.json) or group_vars/NAME/*.yml for every known name."""
-    out: VarFiles = {}
-    if not folder.is_dir():
+    def merge(self, host: str) -> Layer:
+        groups = self.sorted_groups(host)
+        layers = [self.data.groups["all"].vars, *(self.data.groups[g].vars for g in groups)]
+        layers += [self._layer(d, i, "all") for i, d in enumerate(self.group_dirs)]
+        layers += [self._layer(d, i, g) for i, d in enumerate(self.group_dirs) for g in groups]
+        layers += [_source_vars(self.data, host), self.data.hosts[host].vars]
+        layers += [self._layer(d, i, host)
+                   for i, d in enumerate(self.host_dirs, len(self.group_dirs))]
+        layers.append(self.extra)
+        out = Layer()
+        for layer in layers:
+            out.values.update(layer.values)
+            out.where.update(layer.where)
         return out
-    for name in names:
-        files = [folder / f"{name}{ext}" for ext in ("", ".yml", ".yaml", ".json")]
-        files = [f for f in files if f.is_file()]
-        if (folder / name).is_dir():
-            files += sorted(f for f in (folder / name).iterdir() if f.suffix in (".yml", ".yaml"))
-        for f in files:
-            data = load_file(f)
-            if data is None:
-                continue
-            if not isinstance(data, Located):
-                raise InventoryError("a vars file must be a mapping of variables", str(f), 1)
-            values, where = out.setdefault(name, ({}, {}))
-            values.update(data)
-            where.update({k: Where(str(f), data.line_of(k)) for k in data})
-    return out
 
 
-def _depths(raw: RawInventory) -> dict[str, int]:
-    depth = {"all": 0}
-    frontier = ["all"]
-    while frontier:
-        nxt = []
-        for g in frontier:
-            for c in raw.groups[g].children:
-                if depth.get(c, -1) < depth[g] + 1:
-                    depth[c] = depth[g] + 1
-                    nxt.append(c)
-        frontier = nxt
-    for g in raw.groups:
-        depth.setdefault(g, 1)
-    return depth
+def _source_vars(data: InventoryData, host: str) -> Layer:
+    entry = data.hosts[host]
+    where = Where(entry.source or "<inventory>")
+    layer = Layer()
+    layer.set("inventory_file", entry.source, where)
+    layer.set("inventory_dir", os.path.dirname(entry.source) if entry.source else None, where)
+    return layer
 
 
-def _ancestors(raw: RawInventory, host: str) -> list[str]:
-    parents: dict[str, set[str]] = {}
-    for g in raw.groups.values():
-        for c in g.children:
-            parents.setdefault(c, set()).add(g.name)
-    stack = [g.name for g in raw.groups.values() if host in g.hosts]
-    seen: set[str] = set()
-    while stack:
-        name = stack.pop()
-        if name not in seen:
-            seen.add(name)
-            stack.extend(parents.get(name, ()))
-    seen.add("all")
-    return list(seen)
+class GroupsView(Mapping[str, Sequence[str]]):
+    """The `groups` magic variable and pattern groups: each group's hosts on demand."""
+
+    def __init__(self, data: InventoryData) -> None:
+        self._data = data
+
+    def __getitem__(self, group: str) -> list[str]:
+        if group not in self._data.groups:
+            raise KeyError(group)
+        return self._data.members(group)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data.groups)
+
+    def __len__(self) -> int:
+        return len(self._data.groups)
+
+    def own(self, group: str) -> list[str]:
+        return list(self._data.groups[group].hosts)
 
 
-def _build(raw: RawInventory, gfiles: VarFiles, hfiles: VarFiles) -> Inventory:
-    depth = _depths(raw)
-    hosts: dict[str, Host] = {}
-    for name in raw.host_order:
-        groups = _ancestors(raw, name)
+class _Magic:
+    """ansible-core's magic variables of a host (Host.get_magic_vars and the inventory's)."""
 
-        def order(g: str, _gfiles: VarFiles = gfiles) -> tuple[int, int, str]:
-            prio = raw.groups[g].vars.get("ansible_group_priority", 1)
-            return (depth[g], int(prio) if str(prio).isdigit() else 1, g)
+    def __init__(self, data: InventoryData, groups: GroupsView) -> None:
+        self._data, self._groups = data, groups
+        self._cwd = os.getcwd()
 
-        groups.sort(key=order)
-        merged: dict[str, Any] = {}
-        where: dict[str, Where] = {}
-        for g in groups:
-            merged.update(raw.groups[g].vars)
-            where.update(raw.groups[g].where)
-        for g in groups:
-            values, w = gfiles.get(g, ({}, {}))
-            merged.update(values)
-            where.update(w)
-        merged.update(raw.host_vars[name])
-        where.update(raw.host_where[name])
-        values, w = hfiles.get(name, ({}, {}))
-        merged.update(values)
-        where.update(w)
-        merged.setdefault("inventory_hostname", name)
-        merged.setdefault("inventory_file", str(Path(raw.source).resolve()))
-        merged.setdefault("inventory_dir", str(Path(raw.source).resolve().parent))
-        merged["group_names"] = sorted(g for g in groups if g != "all")
-        rendered = render_vars(merged, {k: (v.file, v.line) for k, v in where.items()})
-        hosts[name] = Host(name, rendered, tuple(groups))
-    members = {g: tuple(h for h in raw.host_order if g in hosts[h].groups) for g in raw.groups}
-    children = {g.name: tuple(g.children) for g in raw.groups.values()}
-    return Inventory(raw.source, hosts, members, children)
+    def __call__(self, host: str) -> dict[str, Any]:
+        return {
+            "inventory_hostname": host,
+            "inventory_hostname_short": host if _is_ip(host) else host.split(".")[0],
+            "group_names": sorted(self._data.host_groups(host) - {"all"}),
+            "groups": self._groups,
+            "playbook_dir": self._cwd,
+        }
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
