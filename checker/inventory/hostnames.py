@@ -5,7 +5,7 @@
 (ansible/plugins/inventory/__init__.py expand_hostname_range, parsing/utils/addresses.py).
 
 Names become file paths (`host_vars/<name>`), so a name that could leave the inventory
-folder (`../x`, `a/b`, `C:\\x`) is refused; ansible-core would read outside the folder.
+folder (`../x`, `/etc/passwd`, `C:\\x`) is refused; ansible-core would read outside it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ _LABEL = rf"(?:[\w]|{_RANGE})(?:[\w_-]|{_RANGE})*(?<![_-])"
 _HOSTNAME = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$", re.I | re.UNICODE)
 _IPV4_PART = r"(?:[01]?[0-9]{1,2}|2[0-4][0-9]|25[0-5]|\[[0-9]+:[0-9]+(?::[0-9]+)?\])"
 _IPV4 = re.compile(rf"^(?:{_IPV4_PART}\.){{3}}{_IPV4_PART}$")
-_UNSAFE = re.compile(r"[/\\\x00-\x1f\x7f]")
+_PARTS = re.compile(r"[/\\]")
+_ABSOLUTE = re.compile(r"^(?:[/\\]|[A-Za-z]:[/\\])")
 
 
 class RangeError(ValueError):
@@ -100,11 +101,11 @@ def _int(text: str, what: str) -> int:
 
 def unsafe_name(name: str) -> str | None:
     """Why a host or group name cannot be used as a file name under host_vars/ or
-    group_vars/ (None when it can)."""
-    if name in (".", ".."):
-        return f"{name!r} names a folder, not a host or group"
-    bad = _UNSAFE.search(name)
-    if bad:
-        return (f"{name!r} contains {bad.group()!r}: host and group names become file names "
-                "in host_vars/ and group_vars/ and must stay inside the inventory folder")
+    group_vars/ (None when it can): it must not climb out of the folder (`..`), name the
+    folder itself (`.`), or be an absolute path (`/x`, `C:\\x`)."""
+    if "\x00" in name:
+        return f"{name!r} contains a NUL character"
+    if _ABSOLUTE.match(name) or {".", ".."} & set(_PARTS.split(name)):
+        return (f"{name!r} is a path out of the inventory folder: host and group names "
+                "become file names in host_vars/ and group_vars/")
     return None
