@@ -91,15 +91,17 @@ class _Secret:
         self.anchor = max(_ALNUM.findall(secret), key=len, default="")
         self.forms = sorted(encoded_forms(secret), key=len, reverse=True)
         self.fragments = sorted(base64_fragments(secret), key=len, reverse=True)
+        self.shortest = min((len(f) for f in self.fragments), default=0)
 
     def mask(self, value: str) -> str:
         if self.anchor in value:
             for form in self.forms:
                 if form in value:
                     value = value.replace(form, MASK)
-        for fragment in self.fragments:
-            if fragment in value:
-                value = value.replace(fragment, MASK)
+        if self.fragments and len(value) >= self.shortest:
+            for fragment in self.fragments:
+                if fragment in value:
+                    value = value.replace(fragment, MASK)
         return value
 
 
