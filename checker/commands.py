@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from checker.paths import default_rules_dirs
 
 if TYPE_CHECKING:
+    from checker.reporters.progress import HostLines, LiveLine
     from checker.runner import Options, Prepared
 
 
@@ -32,18 +33,13 @@ def _options(args: argparse.Namespace, **extra: object) -> Options:
     )
 
 
-def _progress(prepared: Prepared, verbose: bool) -> Callable[[str, str], None] | None:
-    if not verbose:
+def _progress(prepared: Prepared, verbose: bool) -> LiveLine | HostLines | None:
+    """-v: a line per host; on a terminal: a live status line; else nothing."""
+    from checker.reporters.progress import progress_for
+
+    if prepared.options.from_facts:
         return None
-    total = len([h for h in prepared.plan.hosts if h.facts])
-    done: list[str] = []
-
-    def report(host: str, event: str) -> None:
-        if event == "done":
-            done.append(host)
-            print(f"gathered {host} ({len(done)}/{total})", file=sys.stderr)
-
-    return report
+    return progress_for(len([h for h in prepared.plan.hosts if h.facts]), verbose)
 
 
 def _warn_insecure(prepared: Prepared) -> None:
@@ -52,6 +48,14 @@ def _warn_insecure(prepared: Prepared) -> None:
         return
     for warning in prepared.plan.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+
+
+def with_console(specs: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """The console view stays on stdout unless a report itself writes there, so a cron job's
+    log still shows the run when `--report json:FILE` goes to a file."""
+    if any(path in (None, "-") for _, path in specs):
+        return specs
+    return [("console", None), *specs]
 
 
 def _check_outputs(specs: list[tuple[str, str | None]], args: argparse.Namespace) -> None:
@@ -71,7 +75,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     from checker.reporters.base import parse_spec
     from checker.runner import prepare, run
 
-    specs = [parse_spec(s) for s in (args.report or ["console"])]
+    specs = with_console([parse_spec(s) for s in args.report])
     _check_outputs(specs, args)
     opts = _options(args, save_facts=args.save_facts, from_facts=args.from_facts,
                     waivers=args.waivers, strict_waivers=args.strict_waivers,
@@ -83,7 +87,12 @@ def cmd_apply(args: argparse.Namespace) -> int:
     check_remediation_out(args.remediation_out)
     prepared = prepare(opts)
     _warn_insecure(prepared)
-    report, _ = run(prepared, _progress(prepared, args.verbose))
+    progress = _progress(prepared, args.verbose)
+    try:
+        report, _ = run(prepared, progress)
+    finally:
+        if progress is not None:
+            progress.close()
     color = sys.stdout.isatty() and not args.no_color
     if args.remediate:
         from checker.remediate import remediate

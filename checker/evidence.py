@@ -13,10 +13,10 @@ from typing import Any
 
 from checker import __version__
 from checker.collectors.base import load_all
-from checker.errors import CheckerError
-from checker.facts.model import Fact, FactKey, FactStatus, FactStore, Provenance
-from checker.facts.records import parse_datetime, to_json
-from checker.facts.snapshot import FORMAT, host_rows, read
+from checker.errors import InputError
+from checker.facts.model import Fact, FactKey, FactStatus, FactStore
+from checker.facts.records import to_json
+from checker.facts.snapshot import FORMAT, host_rows, read, recorded_at, recorded_provenance
 from checker.redact import Redactor
 
 
@@ -51,42 +51,34 @@ def save(store: Mapping[str, Mapping[FactKey, Fact]], path: str | Path, redactor
     Path(path).write_text(text + "\n", encoding="utf-8")
 
 
-def fact_from_row(row: Mapping[str, Any], host: str) -> Fact:
+def fact_from_row(row: Mapping[str, Any], host: str, created: dt.datetime | None = None) -> Fact:
     """Rebuild one stored fact (typed value, recorded provenance)."""
-    key = FactKey.of(row["collector"], row.get("params") or {})
-    status = FactStatus(row.get("status", "ok"))
-    prov = _provenance(row.get("provenance"), host, key)
+    try:
+        key = FactKey.of(row["collector"], row.get("params") or {})
+        status = FactStatus(row.get("status", "ok"))
+    except (KeyError, TypeError, ValueError) as e:
+        raise InputError(f"a stored fact for {host} is malformed: {e}") from None
+    prov = recorded_provenance(row, host, created)
     if status is not FactStatus.OK:
         return Fact(key, status, None, prov)
     try:
         value = load_all().get(key.collector)().load(row.get("value"))
     except (KeyError, TypeError, ValueError) as e:
-        raise CheckerError(f"stored fact {key} for {host} cannot be read: {e}") from None
+        raise InputError(f"stored fact {key} for {host} cannot be read: {e}") from None
     return Fact(key, FactStatus.OK, value, prov)
 
 
 def load_store(path: str | Path, hosts: Iterable[str]) -> FactStore:
     doc = read(path)
+    created = recorded_at(doc)
     store: FactStore = {}
     for host in hosts:
         facts = {}
         for row in host_rows(doc, host):
-            fact = fact_from_row(row, host)
+            try:
+                fact = fact_from_row(row, host, created)
+            except InputError as e:
+                raise InputError(e.message, str(path)) from None
             facts[fact.key] = fact
         store[host] = facts
     return store
-
-
-def _provenance(data: Any, host: str, key: FactKey) -> Provenance:
-    if not isinstance(data, dict):
-        now = dt.datetime.now(dt.timezone.utc)
-        return Provenance(host, key.collector, "snapshot", "", now, 0.0)
-    return Provenance(
-        host=data.get("host", host),
-        collector=data.get("collector", key.collector),
-        transport=data.get("transport", "snapshot"),
-        request=data.get("request", ""),
-        started_at=parse_datetime(data["started_at"]),
-        duration_s=float(data.get("duration_s", 0.0)),
-        error=data.get("error"),
-    )

@@ -11,11 +11,13 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from checker.collectors.base import load_all
 from checker.errors import CheckerError, CollectError, FactUnavailable
 from checker.facts.model import Fact, FactKey, FactStatus, FactStore, Provenance
+from checker.facts.snapshot import Recorded
 from checker.plan import HostPlan, Plan
 from checker.redact import Redactor
 from checker.transports.base import Transport, get_transport
@@ -97,8 +99,13 @@ def gather_host(hp: HostPlan, timeout: float, redactor: Redactor) -> dict[FactKe
         t0 = time.monotonic()
         for key, raw in transport.collect(requests):
             t1 = time.monotonic()
-            fact = _interpret(cls, collectors[key], key, raw, requests[key])
-            out[key] = _with_provenance(fact, hp, transport, requests[key], started_at, t1 - t0)
+            if isinstance(raw, Recorded):  # a replay keeps the time it was recorded at
+                fact = _interpret(cls, collectors[key], key, raw.error or raw.value, None)
+                out[key] = _as_recorded(fact, raw.provenance, transport.target())
+            else:
+                fact = _interpret(cls, collectors[key], key, raw, requests[key])
+                out[key] = _with_provenance(fact, hp, transport, requests[key], started_at,
+                                            t1 - t0)
             t0 = t1
     except Exception as e:  # CheckerError by contract; anything else is still this host's error
         reason = redactor.text(str(e) if isinstance(e, CheckerError) else _unexpected(e))
@@ -149,6 +156,15 @@ def _with_provenance(
         duration_s=round(duration, 6),
         error=fact.extra.get("error"),
     )
+    return Fact(fact.key, fact.status, fact.value, prov)
+
+
+def _as_recorded(fact: Fact, recorded: Provenance, source: str) -> Fact:
+    """The recorded provenance (host, request, time), marked as replayed from `source`."""
+    how = recorded.transport
+    if "(replayed from " not in how:
+        how = f"{how} (replayed from {source})"
+    prov = replace(recorded, transport=how, error=fact.extra.get("error"))
     return Fact(fact.key, fact.status, fact.value, prov)
 
 

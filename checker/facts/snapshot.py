@@ -2,16 +2,22 @@
 
 Pure file format, below collectors and transports: the snapshot transport replays rows from
 it, and `checker.evidence` turns gathered facts into a document and back into typed facts.
+Either way a fact keeps the provenance it was recorded with, so a replay is judged as of its
+recording, whatever day it is replayed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checker.errors import InputError
+from checker.errors import CollectError, InputError
+from checker.facts.model import Provenance
+from checker.facts.records import parse_datetime
 from checker.yamlio import read_text
 
 FORMAT = "checker-facts/1"
@@ -32,3 +38,50 @@ def read(path: str | Path) -> dict[str, Any]:
 def host_rows(doc: Mapping[str, Any], host: str) -> list[Mapping[str, Any]]:
     entry = doc.get("hosts", {}).get(host)
     return list(entry.get("facts", [])) if isinstance(entry, dict) else []
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One recorded fact as the snapshot transport replays it: the stored value (or the
+    recorded failure) with the provenance it was recorded with."""
+
+    value: Any
+    provenance: Provenance
+    error: CollectError | None = None
+
+
+def recorded_at(doc: Mapping[str, Any]) -> dt.datetime | None:
+    """When the document was written (`created_at`), if it says."""
+    return _time(doc.get("created_at"))
+
+
+def recorded_provenance(
+    row: Mapping[str, Any], host: str, default_time: dt.datetime | None
+) -> Provenance:
+    """The provenance a row was recorded with. A row without a usable time takes the
+    document's `created_at` (`default_time`); only a document with neither is timed now."""
+    data = row.get("provenance")
+    data = data if isinstance(data, Mapping) else {}
+    started = _time(data.get("started_at")) or default_time or dt.datetime.now(dt.timezone.utc)
+    try:
+        duration = float(data.get("duration_s") or 0.0)
+    except (TypeError, ValueError):
+        duration = 0.0
+    return Provenance(
+        host=str(data.get("host") or host),
+        collector=str(data.get("collector") or row.get("collector", "")),
+        transport=str(data.get("transport") or "snapshot"),
+        request=str(data.get("request") or ""),
+        started_at=started,
+        duration_s=duration,
+        error=data.get("error"),
+    )
+
+
+def _time(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        return None

@@ -7,6 +7,7 @@ import textwrap
 from checker.history.model import Change, DriftItem, DriftReport, RunInfo
 from checker.remediation.planner import host_plans
 from checker.reporters.base import Reporter, reporters
+from checker.reporters.terminal import cleaned, plain
 from checker.reporters.view import CHANGE_ORDER, CHANGE_TITLES
 from checker.results import Result, RunReport, Status
 
@@ -28,7 +29,13 @@ class ConsoleReporter(Reporter):
     def paint(self, status: Status, text: str) -> str:
         return f"\033[{_COLORS[status]}m{text}\033[0m" if self.color else text
 
+    def text(self, value: str) -> str:
+        """A string from the report as the terminal will show it: secrets masked first (a
+        secret with a control character in it must not leak with the character removed)."""
+        return plain(self.redactor.text(value))
+
     def render(self, report: RunReport) -> str:
+        report = cleaned(report, self.text)
         out = [self._header(report), "", *self._table(report.results), ""]
         problems = [r for r in report.results if r.status in (Status.FAIL, Status.ERROR)]
         if problems:
@@ -48,6 +55,7 @@ class ConsoleReporter(Reporter):
         return "\n".join(out) + "\n"
 
     def render_drift(self, drift: DriftReport) -> str:
+        drift = cleaned(drift, self.text)
         out = [f"checker drift: {_run(drift.before)} -> {_run(drift.after)}", ""]
         for change in CHANGE_ORDER:
             items = [i for i in drift.items if i.change is change]

@@ -24,26 +24,31 @@ ICONS = {"passed": "✅", "failed": "❌", "error": "⚠️", "worse": "❌", "n
 # text (intraword `_` is literal in CommonMark; a leading `>` or `#` is escaped below).
 _PUNCT = re.compile(r"([\\`*\[\]<|])")
 _LEADING = re.compile(r"^([>#+-]|\d+[.)])")
+_LINE_END = re.compile(r"\r\n|\r|\n")  # CommonMark's line endings: a lone CR is one too
+
+
+def _lines(value: Any) -> list[str]:
+    return _LINE_END.split(str(value))
 
 
 def text(value: Any) -> str:
     """Inline text: Markdown punctuation backslash-escaped, lines joined."""
     if value is None:
         return ""
-    return _LEADING.sub(r"\\\1", _PUNCT.sub(r"\\\1", " ".join(str(value).split("\n"))))
+    return _LEADING.sub(r"\\\1", _PUNCT.sub(r"\\\1", " ".join(_lines(value))))
 
 
 def cell(value: Any) -> str:
     """A table cell: like `text`, but a newline becomes `<br>` so the row stays one line."""
     if value is None or value == "":
         return ""
-    lines = str(value).replace("\r\n", "\n").strip("\n").split("\n")
+    lines = _lines(str(value).strip("\r\n"))
     return "<br>".join(_PUNCT.sub(r"\\\1", line) for line in lines)
 
 
 def code(value: Any) -> str:
     """An inline code span that survives backticks and pipes in the value."""
-    body = " ".join(str(value).split("\n")).replace("|", "\\|")
+    body = " ".join(_lines(value)).replace("|", "\\|")
     ticks = "`" * (max((len(m) for m in re.findall("`+", body)), default=0) + 1)
     pad = " " if body.startswith("`") or body.endswith("`") else ""
     return f"{ticks}{pad}{body}{pad}{ticks}"

@@ -13,7 +13,7 @@ from typing import Any
 
 from checker.errors import CheckerError, CollectError, FactUnavailable, TransportError
 from checker.facts import snapshot
-from checker.facts.model import FactKey, FactStatus
+from checker.facts.model import FactKey, FactStatus, Provenance
 from checker.transports.base import Transport, transports
 
 
@@ -45,21 +45,32 @@ class SnapshotTransport(Transport):
             raise TransportError(str(e)) from None
 
     def collect(self, requests: Mapping[FactKey, Any]) -> Iterator[tuple[FactKey, Any]]:
+        """Each requested fact as `snapshot.Recorded`: its value or recorded failure, with
+        the provenance (and so the time) it was recorded with."""
         recorded = str(self.vars.get("checker_snapshot_host", self.host))
+        created = snapshot.recorded_at(self.doc)
         rows = {
             FactKey.of(r["collector"], r.get("params") or {}): r
             for r in snapshot.host_rows(self.doc, recorded)
+            if isinstance(r, Mapping) and isinstance(r.get("collector"), str)
         }
         for key in requests:
             row = rows.get(key)
             if row is None:
                 yield key, CollectError(f"not in the recorded facts for {recorded}")
                 continue
-            status = FactStatus(row.get("status", "ok"))
-            error = (row.get("provenance") or {}).get("error") or "recorded as failed"
-            if status is FactStatus.ERROR:
-                yield key, CollectError(f"recorded error: {error}")
-            elif status is FactStatus.UNAVAILABLE:
-                yield key, FactUnavailable(f"recorded as unavailable: {error}")
-            else:
-                yield key, row.get("value")
+            prov = snapshot.recorded_provenance(row, self.host, created)
+            yield key, snapshot.Recorded(row.get("value"), prov, _failure(row, prov))
+
+
+def _failure(row: Mapping[str, Any], prov: Provenance) -> CollectError | None:
+    try:
+        status = FactStatus(row.get("status", "ok"))
+    except ValueError:
+        return CollectError(f"recorded with an unknown status {row.get('status')!r}")
+    error = prov.error or "recorded as failed"
+    if status is FactStatus.ERROR:
+        return CollectError(f"recorded error: {error}")
+    if status is FactStatus.UNAVAILABLE:
+        return FactUnavailable(f"recorded as unavailable: {error}")
+    return None

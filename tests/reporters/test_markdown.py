@@ -91,3 +91,12 @@ def test_drift_with_nothing_changed(drift_report: DriftReport) -> None:
     md = MarkdownReporter().render_drift(empty)
     assert "✅" in md and "No change since the previous run." in md
     assert "before: none (first stored run)" in md
+
+
+def test_a_lone_carriage_return_cannot_break_a_row_or_start_a_block() -> None:
+    """CommonMark ends a line at a lone CR too: `a\rb` in a cell used to split the row, and
+    `\r# x` in text started a heading."""
+    assert cell("ok\rFAIL | x") == "ok<br>FAIL \\| x"
+    assert cell("a\r\nb\rc\nd") == "a<br>b<br>c<br>d"
+    assert "\r" not in text("one\r# two") and "\r" not in code("a\rb")
+    assert text("x\r- y") == "x - y"

@@ -1,0 +1,63 @@
+"""Console: data from a directory cannot drive the terminal (escape sequences, control
+characters, a CR that overwrites a line, bidi overrides), in runs and in drift; our own
+colours still work."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from checker.history.model import DriftReport
+from checker.redact import Redactor
+from checker.reporters.console import ConsoleReporter
+from checker.reporters.terminal import plain
+from checker.results import Offender, RenderedTask, RunReport
+
+NASTY = ("\x1b]0;pwned\x07\x1b[2J\x1b[31mred\x1b[0m\rFAKE: all passed\u202egnp.exe"
+         "\x1b]8;;http://evil.test\x1b\\link\x1b]8;;\x1b\\\x07\x00\x9b31m")
+
+
+def nasty_report(report: RunReport) -> RunReport:
+    first = report.results[0]
+    task = RenderedTask(name=f"fix {NASTY}", kind="manual", rule_id=first.rule_id,
+                        host=first.host, steps=NASTY)
+    row = dataclasses.replace(first, host=f"dc{NASTY}", message=NASTY, title=NASTY,
+                              offenders=(Offender(object=NASTY, message=NASTY),),
+                              remediation=(task,), notes=(NASTY,))
+    return dataclasses.replace(report, results=(row, *report.results[1:]),
+                               warnings=(NASTY,), inventory=NASTY)
+
+
+def assert_inert(out: str) -> None:
+    assert "\x1b" not in out and "\x07" not in out and "\x00" not in out and "\x9b" not in out
+    assert "\r" not in out and "\u202e" not in out
+    assert "FAKE: all passed" in out  # the text is kept, shown on a line of its own
+
+
+def test_escape_sequences_from_data_are_removed(hostile_report: RunReport) -> None:
+    assert_inert(ConsoleReporter().render(nasty_report(hostile_report)))
+
+
+def test_colour_is_ours_only(hostile_report: RunReport) -> None:
+    out = ConsoleReporter(color=True).render(nasty_report(hostile_report))
+    assert "\x1b[31;1mfail" in out  # the status colour
+    assert "\x1b]" not in out and "\x1b[2J" not in out and "\x1b[31mred" not in out
+
+
+def test_drift_rows_are_cleaned_too(drift_report: DriftReport) -> None:
+    items = (dataclasses.replace(drift_report.items[0], message=NASTY, host=NASTY),
+             *drift_report.items[1:])
+    assert_inert(ConsoleReporter().render_drift(dataclasses.replace(drift_report,
+                                                                    items=items)))
+
+
+def test_a_secret_with_a_control_character_is_masked_before_cleaning(
+        hostile_report: RunReport) -> None:
+    secret = "Pa\x07ss-w0rd!"
+    report = dataclasses.replace(hostile_report, warnings=(f"bind failed for {secret}",))
+    out = ConsoleReporter(Redactor([secret])).render(report)
+    assert "Pass-w0rd!" not in out and "********" in out
+
+
+def test_plain_keeps_ordinary_text() -> None:
+    assert plain("Müller, José\ttab\nline") == "Müller, José\ttab\nline"
+    assert plain("a\r\nb\rc") == "a\nb\nc"
