@@ -9,10 +9,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from checker.errors import InputError
-from checker.history.model import Change, DriftItem, DriftReport, RunInfo, StoredRow, StoredRun
+from checker.history.model import (
+    Change,
+    DriftItem,
+    DriftReport,
+    RunInfo,
+    StoredRow,
+    StoredRun,
+    gc_paused,
+)
 
 Key = tuple[str, str, str]
 DECIDED = ("pass", "fail", "waived", "skipped", "blocked")
+FAILING_AFTER = {"pass": Change.REGRESSED, "fail": Change.STILL_FAILING,
+                 "waived": Change.WAIVER_EXPIRED}
 
 
 def classify(before: str | None, after: str | None, host_is_new: bool) -> Change | None:
@@ -26,11 +36,7 @@ def classify(before: str | None, after: str | None, host_is_new: bool) -> Change
     if after == "error":
         return Change.BECAME_UNREACHABLE if before in DECIDED else None
     if after == "fail":
-        return {
-            "pass": Change.REGRESSED,
-            "fail": Change.STILL_FAILING,
-            "waived": Change.WAIVER_EXPIRED,
-        }.get(before, Change.NEW_FAIL)
+        return FAILING_AFTER.get(before, Change.NEW_FAIL)
     if after == "pass" and before in ("fail", "error"):
         return Change.FIXED
     return None
@@ -68,12 +74,27 @@ def drift(before: StoredRun | None, after: StoredRun) -> DriftReport:
     """Every (rule, host, object) whose status changed, or that still fails."""
     if before is None:
         return DriftReport(None, after.info, ())
+    with gc_paused():
+        return _drift(before, after)
+
+
+def _drift(before: StoredRun, after: StoredRun) -> DriftReport:
     old, new = _by_key(before.rows), _by_key(after.rows)
     items = []
-    for key in [*new, *(k for k in old if k not in new)]:
-        item = _item(key, old.get(key), new.get(key), new, key[1] not in before.hosts)
+    for key, now in new.items():
+        was = old.get(key)
+        if was is not None and was.status == "fail" == now.status:  # the common case, fast
+            items.append(DriftItem(Change.STILL_FAILING, now.rule_id, now.host,
+                                   now.object or None, now.severity, "fail", "fail", now.message))
+            continue
+        item = _item(key, was, now, new, key[1] not in before.hosts)
         if item is not None:
             items.append(item)
+    for key, was in old.items():
+        if key not in new:
+            item = _item(key, was, None, new, False)
+            if item is not None:
+                items.append(item)
     return DriftReport(before.info, after.info, tuple(items))
 
 

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, TypeVar
 from checker import __version__
 from checker.errors import InputError
 from checker.history import schema
-from checker.history.model import RunInfo, StoredRow, StoredRun
+from checker.history.model import RunInfo, StoredRow, StoredRun, gc_paused
 from checker.history.store import HistoryError, HistoryStore, Row, result_rows, safe_target
 from checker.redact import Redactor
 from checker.results import RunReport
@@ -47,6 +47,7 @@ class SqlStore(HistoryStore):
     driver_errors: tuple[type[Exception], ...]
     row_order: ClassVar[str]
     placeholder: ClassVar[str] = "?"
+    returning_id: ClassVar[str] = " RETURNING id"  # SQLite has RETURNING only from 3.35
 
     def __init__(self, target: str) -> None:
         super().__init__(target)
@@ -117,16 +118,17 @@ class SqlStore(HistoryStore):
         summary = {**report.counts(), "exit_code": report.exit_code}
         versions = {r.rule_id: r.rule_version for r in report.results}
         with self._transaction(migrating=False):
-            run_id = int(self._execute(
+            cur = self._execute(
                 "INSERT INTO runs (started_at, finished_at, inventory, checker_version, "
                 "exit_code, fail_on, summary, rule_versions, hosts, estate, node) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                f"VALUES (?,?,?,?,?,?,?,?,?,?,?){self.returning_id}",
                 (self._stamp(report.started_at), self._stamp(report.finished_at),
                  redactor.text(report.inventory), __version__, report.exit_code,
                  report.fail_on.value, json.dumps(summary), json.dumps(versions),
                  json.dumps(redactor.scrub(list(report.hosts))),
                  estate, socket.gethostname()),
-            ).fetchone()[0])
+            )
+            run_id = int(cur.fetchone()[0] if self.returning_id else cur.lastrowid)
             self._insert_rows(run_id, result_rows(report.results, redactor))
         return run_id
 
@@ -150,7 +152,8 @@ class SqlStore(HistoryStore):
             raise InputError(f"no run {run_id} in the history")
         cur = self._execute("SELECT rule_id, host, object, status, severity, message FROM "
                             f"results WHERE run_id = ? ORDER BY {self.row_order}", (run_id,))
-        rows = [StoredRow(*r) for r in cur]
+        with gc_paused():
+            rows = list(map(StoredRow._make, cur.fetchall()))
         return StoredRun(self._info(row), frozenset(json.loads(row[7])), rows)
 
     @db_errors

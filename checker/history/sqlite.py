@@ -24,6 +24,7 @@ class SqliteStore(SqlStore):
     exclusive = True
     driver_errors: tuple[type[Exception], ...] = (sqlite3.Error,)
     row_order = "rowid"
+    returning_id = ""  # lastrowid: system SQLite libraries older than 3.35 lack RETURNING
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.target, timeout=30, isolation_level=None)
