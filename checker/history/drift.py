@@ -113,4 +113,4 @@ def _item(key: Key, was: StoredRow | None, now: StoredRow | None,
 
 
 def _by_key(rows: Sequence[StoredRow]) -> Mapping[Key, StoredRow]:
-    return {(r.rule_id, r.host, r.object): r for r in rows}
+    return {r[:3]: r for r in rows}  # (rule_id, host, object)

@@ -52,6 +52,7 @@ class SqlStore(HistoryStore):
     def __init__(self, target: str) -> None:
         super().__init__(target)
         self._conn: Any = None
+        self._current = False  # the schema was found (or made) current on this connection
 
     @property
     def conn(self) -> Any:
@@ -100,7 +101,8 @@ class SqlStore(HistoryStore):
 
     def _ready(self) -> None:
         """Migrate to the current schema (under the schema lock) when the store is behind."""
-        if self._version() == schema.CURRENT:
+        if self._current or self._version() == schema.CURRENT:
+            self._current = True
             return
         with self._transaction(migrating=True):
             found = self._version()  # again: another node may have migrated meanwhile
@@ -111,6 +113,7 @@ class SqlStore(HistoryStore):
                 self._execute("DELETE FROM checker_schema")
                 self._execute("INSERT INTO checker_schema (version) VALUES (?)",
                               (schema.CURRENT,))
+        self._current = True
 
     @db_errors
     def save(self, report: RunReport, estate: str, redactor: Redactor) -> int:
