@@ -102,7 +102,7 @@ def start_copy(tarball: Path, ip: str) -> samba.SambaDC:
 
 
 def time_ldapsearch(dc: samba.SambaDC, out: Path) -> tuple[float, int]:
-    from checker.collectors.ad import RECIPIENT_ATTRS, RECIPIENT_FILTER
+    from checker.collectors.ad_recipients import RECIPIENT_ATTRS, RECIPIENT_FILTER
 
     pw = dc.root / "pw"
     pw.write_text(samba.PASSWORD)

@@ -34,11 +34,62 @@ def gather(
     redactor: Redactor | None = None,
     progress: Progress | None = None,
 ) -> FactStore:
+    """Every host's facts. Facts that several hosts would give alike (a domain's objects,
+    `Transport.share_key`) are read once: after a first pass over every host, the first host
+    in inventory order that reached the domain (or forest) reads them in a second pass, and
+    the others record where they were read."""
     redactor = redactor or Redactor()
+    deferred: dict[str, dict[FactKey, str]] = {}
+    store = _gather_all(
+        [hp for hp in plan.hosts if hp.facts], forks, timeout, progress, redactor,
+        lambda hp: gather_host(hp, timeout, redactor, deferred.setdefault(hp.host.name, {})))
+    owners = _owners(plan, store, deferred)
+    second = _gather_all(
+        [replace(hp, facts=keys) for hp, keys in owners.values()], forks, timeout, progress,
+        redactor,
+        lambda hp: gather_host(hp, timeout, redactor))
+    for host, facts in second.items():
+        store.setdefault(host, {}).update(facts)
+    return store
+
+
+Owned = dict[str, tuple[HostPlan, tuple[FactKey, ...]]]  # host -> (its plan, keys it reads)
+
+
+def _owners(plan: Plan, store: FactStore, deferred: dict[str, dict[FactKey, str]]) -> Owned:
+    """Which host reads each shared fact: the first in plan order that deferred it (reached
+    its DC); every other host gets an `unavailable` fact naming that host."""
+    first: dict[tuple[str, FactKey], str] = {}
+    owned: Owned = {}
+    for hp in plan.hosts:
+        name = hp.host.name
+        for key, share in deferred.get(name, {}).items():
+            if key in store.get(name, {}):
+                continue  # the host timed out or failed: its facts are already errors
+            owner = first.setdefault((share, key), name)
+            if owner == name:
+                owned[name] = (hp, (*owned.get(name, (hp, ()))[1], key))
+            else:
+                store[name][key] = _elsewhere(hp, key, share, owner)
+    return owned
+
+
+def _elsewhere(hp: HostPlan, key: FactKey, share: str, owner: str) -> Fact:
+    kind, _, name = share.partition(" ")
+    reason = f"{owner} reads it for the {kind} {name} (once per {kind}, not once per DC)"
+    prov = Provenance(host=hp.host.name, collector=key.collector, transport=hp.transport,
+                      request="", started_at=dt.datetime.now(dt.timezone.utc), duration_s=0.0,
+                      error=reason)
+    return Fact(key, FactStatus.UNAVAILABLE, None, prov, {"read_by": owner})
+
+
+def _gather_all(
+    work: list[HostPlan], forks: int, timeout: float, progress: Progress | None,
+    redactor: Redactor, one: Callable[[HostPlan], dict[FactKey, Fact]],
+) -> FactStore:
     store: FactStore = {}
     lock = threading.Lock()
     slots = threading.Semaphore(max(1, forks))
-    work = [hp for hp in plan.hosts if hp.facts]
     threads: dict[str, tuple[threading.Thread, list[float]]] = {}
 
     def run(hp: HostPlan, started: list[float]) -> None:
@@ -47,7 +98,7 @@ def gather(
             if progress:
                 progress(hp.host.name, "start")
             try:
-                facts = gather_host(hp, timeout, redactor)
+                facts = one(hp)
             except Exception as e:  # a bug or an unexpected library error: still `error`
                 facts = _all_failed(hp, redactor.text(_unexpected(e)), 0.0)
             with lock:
@@ -82,7 +133,10 @@ def _unexpected(error: BaseException) -> str:
     return f"unexpected {type(error).__name__}: {error}{where}"
 
 
-def gather_host(hp: HostPlan, timeout: float, redactor: Redactor) -> dict[FactKey, Fact]:
+def gather_host(hp: HostPlan, timeout: float, redactor: Redactor,
+                defer: dict[FactKey, str] | None = None) -> dict[FactKey, Fact]:
+    """One host's facts over one connection. With `defer`, facts another host could give
+    alike are not read: their share keys go into `defer` (see `gather`)."""
     registry = load_all()
     collectors = {k: registry.get(k.collector)() for k in hp.facts}
     cls = get_transport(hp.transport)
@@ -96,8 +150,11 @@ def gather_host(hp: HostPlan, timeout: float, redactor: Redactor) -> dict[FactKe
         return _all_failed(hp, str(e), 0.0)
     try:
         transport.open()
+        if defer is not None:
+            _defer(transport, requests, defer)
         t0 = time.monotonic()
-        for key, raw in transport.collect(requests):
+        now = {k: r for k, r in requests.items() if k not in (defer or {})}
+        for key, raw in transport.collect(now):
             t1 = time.monotonic()
             if isinstance(raw, Recorded):  # a replay keeps the time it was recorded at
                 fact = _interpret(cls, collectors[key], key, raw.error or raw.value, None)
@@ -112,12 +169,21 @@ def gather_host(hp: HostPlan, timeout: float, redactor: Redactor) -> dict[FactKe
         for key in hp.facts:
             if key not in out:
                 out[key] = _failed(hp, key, reason, time.monotonic() - begun, requests.get(key))
+        return {k: _redact(f, redactor) for k, f in out.items()}
     finally:
         _close(transport)
     for key in hp.facts:
-        if key not in out:
+        if key not in out and key not in (defer or {}):
             out[key] = _failed(hp, key, "the transport returned no reply for this fact", 0.0)
     return {k: _redact(f, redactor) for k, f in out.items()}
+
+
+def _defer(transport: Transport, requests: dict[FactKey, Any],
+           defer: dict[FactKey, str]) -> None:
+    for key, request in requests.items():
+        share = transport.share_key(request)
+        if share is not None:
+            defer[key] = share
 
 
 def _interpret(

@@ -7,15 +7,21 @@ even when --limit leaves those hosts out of the hosts under test.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from checker.collectors.base import load_all
 from checker.errors import CheckerError, InputError, InputErrors
 from checker.facts.model import FactKey
 from checker.inventory.model import Host, Inventory
 from checker.ruleset.model import RuleSet
-from checker.transports.base import canonical_connection, connection_names, get_transport
+from checker.transports.base import (
+    Transport,
+    canonical_connection,
+    connection_names,
+    get_transport,
+)
 
 
 @dataclass(frozen=True)
@@ -72,8 +78,12 @@ def insecure_settings(plans: Sequence[HostPlan]) -> tuple[str, ...]:
     return tuple(
         f"host {hp.host.name}: {risk}"
         for hp in plans if hp.facts
-        for risk in get_transport(hp.transport).insecure_settings(hp.host.vars)
+        for risk in _risks_and_notes(get_transport(hp.transport), hp.host.vars)
     )
+
+
+def _risks_and_notes(transport: type[Transport], hostvars: Mapping[str, Any]) -> list[str]:
+    return [*transport.insecure_settings(hostvars), *transport.setting_notes(hostvars)]
 
 
 def _check_host(host: Host, keys: Sequence[FactKey]) -> None:

@@ -24,6 +24,15 @@ class LdapSearch:
     attributes: tuple[str, ...]
     scope: str = "subtree"  # "base" | "one" | "subtree"
     paged: bool = True
+    # a base that must exist: noSuchObject on it is an error, never an empty result
+    base_required: bool = False
+    # under a forest scope (checker_ldap_scope: forest) the transport runs this search on the
+    # Global Catalog with base "" instead; every attribute it uses must then be in the
+    # partial attribute set
+    forest_wide: bool = False
+    # attributes a Global Catalog search may go without (dropped when the GC does not hold
+    # them); every other attribute it uses must be in the partial attribute set
+    gc_optional: tuple[str, ...] = ()
 
     def describe(self) -> str:
         return f"{self.scope} {self.base} {self.filter} [{','.join(self.attributes)}]"
@@ -32,10 +41,17 @@ class LdapSearch:
 @dataclass(frozen=True)
 class LdapRequest:
     """Named searches. The raw reply is `{name: iterable of entries}` where an entry is
-    `{"dn": str, "attributes": {name: [str, ...]}}` (values as strings, as LDAP sends them).
-    The iterables may be lazy generators over paged results: consume each once."""
+    `{"dn": str, "attributes": {name: [str, ...]}}` (values as strings, as LDAP sends them),
+    or a search reference `{"ref": [url, ...]}` (a part of the tree another naming context
+    holds, e.g. a child domain). The iterables may be lazy generators over paged results:
+    consume each once.
+
+    `shared`: the reply is the same from every DC of a domain (directory objects, not one
+    DC's own state), so the gather stage reads it from one DC per domain (or per forest when
+    the forest-wide searches run on the Global Catalog)."""
 
     searches: Mapping[str, LdapSearch]
+    shared: bool = False
 
     def describe(self) -> str:
         return "; ".join(f"{n}: {s.describe()}" for n, s in self.searches.items())

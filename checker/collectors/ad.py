@@ -16,12 +16,8 @@ from typing import Any, ClassVar
 from checker.collectors.ad_records import (
     FUNCTIONAL_LEVELS,
     AdDomain,
-    DuplicateAddress,
-    ProxyAddressDuplicates,
-    Recipient,
     UpnSuffixes,
     exchange_version_name,
-    recipient_type_name,
 )
 from checker.collectors.base import Collector, collectors
 from checker.collectors.records import ExchangeSchema, RootDse
@@ -38,35 +34,27 @@ EXCHANGE_ATTRIBUTES = ("msExchRecipientTypeDetails", "msExchRecipientDisplayType
                        "msExchRemoteRecipientType", "msExchVersion", "mailNickname",
                        "targetAddress")
 SCHEMA_CANARY = "proxyAddresses"  # in every AD schema: not finding it means "cannot read"
-# objectClass, not objectCategory: on Samba objectCategory matching costs ~30% of the search.
-RECIPIENT_FILTER = (
-    "(&(|(objectClass=user)(objectClass=contact)(objectClass=group))(!(objectClass=computer))"
-    "(|(mail=*)(proxyAddresses=*)(mailNickname=*)(targetAddress=*)"
-    "(msExchRecipientTypeDetails=*)))"
-)
-RECIPIENT_ATTRS = ("objectClass", "objectGUID", "sAMAccountName", "userPrincipalName", "mail",
-                   "mailNickname", "targetAddress", "proxyAddresses",
-                   "msExchRecipientTypeDetails", "displayName", "whenChanged")
-USER_CANARY = LdapSearch("{defaultNamingContext}", "(sAMAccountName=krbtgt)",
-                         ("sAMAccountName",), paged=False)
-RECIPIENT_PARAMS = {
-    "type": "object", "additionalProperties": False,
-    "properties": {
-        "base": {"type": "string", "description": "search base (default: the domain)"},
-        "accounts": {"type": "array", "items": {"type": "string"},
-                     "description": "only these sAMAccountNames (e.g. a migration wave)"},
-    },
-}
+# Domain crossRefs (systemFlags 3: FLAG_CR_NTDS_NC | FLAG_CR_NTDS_DOMAIN) carry the NetBIOS
+# name; application partitions (DomainDnsZones...) do not.
+CROSSREFS = LdapSearch("CN=Partitions,{configurationNamingContext}",
+                       "(&(objectClass=crossRef)(nETBIOSName=*))",
+                       ("nCName", "dnsRoot", "nETBIOSName"), scope="one")
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def entries(raw: Mapping[str, Any], name: str) -> Iterator[dict[str, list[str]]]:
-    """The attributes (names lower-cased) of each entry of one search, with `dn` added."""
+def entries(raw: Mapping[str, Any], name: str,
+            refs: list[str] | None = None) -> Iterator[dict[str, list[str]]]:
+    """The attributes (names lower-cased) of each entry of one search, with `dn` added.
+    Search references (another naming context's subtree) go into `refs` when given."""
     if not isinstance(raw, Mapping) or name not in raw:
         raise CollectError(f"malformed LDAP reply: no result for search {name!r}")
     for entry in raw[name]:
+        if "ref" in entry:
+            if refs is not None:
+                refs.extend(entry["ref"])
+            continue
         attrs = {k.lower(): list(v) for k, v in entry["attributes"].items()}
         attrs["dn"] = [entry["dn"]]
         yield attrs
@@ -165,10 +153,7 @@ class DomainCollector(_Ldap):
     description = "domain/forest DNS names, NetBIOS name and functional levels"
 
     def request(self, params: Mapping[str, Any]) -> LdapRequest:
-        crossrefs = LdapSearch("CN=Partitions,{configurationNamingContext}",
-                               "(&(objectClass=crossRef)(nETBIOSName=*))",
-                               ("nCName", "dnsRoot", "nETBIOSName"), scope="one")
-        return LdapRequest({"rootdse": ROOTDSE, "crossrefs": crossrefs})
+        return LdapRequest({"rootdse": ROOTDSE, "crossrefs": CROSSREFS})
 
     def process(self, raw: Any, params: Mapping[str, Any]) -> AdDomain:
         attrs = one(raw, "rootdse", "the RootDSE")
@@ -187,12 +172,14 @@ class DomainCollector(_Ldap):
             dc_functionality=dc_level,
             domain_level=FUNCTIONAL_LEVELS.get(root.domain_functionality or -1),
             forest_level=FUNCTIONAL_LEVELS.get(root.forest_functionality or -1),
+            forest_domains=sorted((first(a, "dnsRoot") or "").lower() for a in refs.values()),
         )
 
 
 @collectors.register("ad.upn_suffixes")
 class UpnSuffixesCollector(_Ldap):
-    """The UPN suffixes users can get: the forest DNS name plus uPNSuffixes on CN=Partitions.
+    """The UPN suffixes users can get: the DNS name of every domain of the forest,
+    uPNSuffixes on CN=Partitions and uPNSuffixes set on OUs of this DC's domain.
 
     ```yaml
     facts: {upn: ad.upn_suffixes}
@@ -203,19 +190,34 @@ class UpnSuffixesCollector(_Ldap):
     """
 
     model = UpnSuffixes
-    description = "forest DNS name + alternative UPN suffixes (uPNSuffixes)"
+    description = "every domain's DNS name + forest and OU uPNSuffixes"
 
     def request(self, params: Mapping[str, Any]) -> LdapRequest:
         partitions = LdapSearch("CN=Partitions,{configurationNamingContext}", "(objectClass=*)",
                                 ("uPNSuffixes",), scope="base", paged=False)
-        return LdapRequest({"rootdse": ROOTDSE, "partitions": partitions})
+        ous = LdapSearch("{defaultNamingContext}",
+                         "(&(objectClass=organizationalUnit)(uPNSuffixes=*))", ("uPNSuffixes",))
+        return LdapRequest({"rootdse": ROOTDSE, "partitions": partitions,
+                            "crossrefs": CROSSREFS, "ous": ous})
 
     def process(self, raw: Any, params: Mapping[str, Any]) -> UpnSuffixes:
         root = rootdse_record(one(raw, "rootdse", "the RootDSE"))
         part = one(raw, "partitions", "CN=Partitions in the configuration partition")
         forest = dn_to_dns(root.root_domain_naming_context)
-        alternative = sorted(part.get("upnsuffixes", []), key=str.lower)
-        return UpnSuffixes(forest, [forest, *alternative], alternative)
+        domains = {(first(a, "dnsRoot") or "").lower() for a in entries(raw, "crossrefs")}
+        alternative = _unique(sorted(part.get("upnsuffixes", []), key=str.lower))
+        ou = _unique(sorted((v for a in entries(raw, "ous") for v in a.get("upnsuffixes", [])),
+                            key=str.lower))
+        ordered = _unique([forest, *sorted(domains - {forest, ""}), *alternative, *ou])
+        return UpnSuffixes(forest, ordered, alternative, sorted(domains - {""}), ou)
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    """Case-insensitively distinct, in order, the first spelling kept."""
+    seen: dict[str, str] = {}
+    for v in values:
+        seen.setdefault(v.lower(), v)
+    return list(seen.values())
 
 
 @collectors.register("ad.exchange_schema")
@@ -271,104 +273,3 @@ class ExchangeSchemaCollector(_Ldap):
             forest=dn_to_dns(root.root_domain_naming_context),
             domain=dn_to_dns(root.default_naming_context),
         )
-
-
-def recipient_searches(params: Mapping[str, Any], attrs: tuple[str, ...]) -> LdapRequest:
-    flt = RECIPIENT_FILTER
-    if params.get("accounts"):
-        flt = f"(&{flt}{ldap_filter.any_of('sAMAccountName', params['accounts'])})"
-    search = LdapSearch(str(params.get("base") or "{defaultNamingContext}"), flt, attrs)
-    return LdapRequest({"canary": USER_CANARY, "recipients": search})
-
-
-def check_canary(raw: Mapping[str, Any]) -> None:
-    one(raw, "canary", "user objects (krbtgt) in the domain")
-
-
-@collectors.register("ad.recipients")
-class RecipientsCollector(_Ldap):
-    """Mail-enabled users, contacts and groups, one record per object (paged, streamed).
-
-    ```yaml
-    facts: {recipients: ad.recipients}
-    for_each: "{{ recipients | selectattr('recipient_type_details', 'eq', 128) | list }}"
-    max_failures: 0
-    expect:
-      - {key: item.mail_nickname, op: exists, value: true}
-    ```
-    """
-
-    model = list[Recipient]
-    params_schema = RECIPIENT_PARAMS
-    description = "mail-enabled users, contacts and groups with their Exchange attributes"
-
-    def request(self, params: Mapping[str, Any]) -> LdapRequest:
-        return recipient_searches(params, RECIPIENT_ATTRS)
-
-    def process(self, raw: Any, params: Mapping[str, Any]) -> list[Recipient]:
-        check_canary(raw)
-        return [recipient(a) for a in entries(raw, "recipients")]
-
-
-KINDS = ("contact", "group", "computer", "user")
-
-
-def recipient(a: Mapping[str, list[str]]) -> Recipient:
-    classes = {c.lower() for c in a.get("objectclass", ())}
-    details = as_int(first(a, "msExchRecipientTypeDetails"))
-    return Recipient(
-        dn=a["dn"][0],
-        object_class=next((k for k in KINDS if k in classes), "other"),
-        object_guid=first(a, "objectGUID"),
-        sam_account_name=first(a, "sAMAccountName"),
-        upn=first(a, "userPrincipalName"),
-        mail=first(a, "mail"),
-        mail_nickname=first(a, "mailNickname"),
-        target_address=first(a, "targetAddress"),
-        proxy_addresses=list(a.get("proxyaddresses", ())),
-        recipient_type_details=details,
-        recipient_type=recipient_type_name(details),
-        display_name=first(a, "displayName"),
-        when_changed=gentime(first(a, "whenChanged")),
-    )
-
-
-@collectors.register("ad.proxy_address_duplicates")
-class ProxyAddressDuplicatesCollector(_Ldap):
-    """proxyAddresses carried by more than one object (compared case-insensitively).
-
-    ```yaml
-    facts: {dups: ad.proxy_address_duplicates}
-    expect:
-      - {key: dups.duplicates, op: empty, value: true}
-    ```
-    """
-
-    model = ProxyAddressDuplicates
-    params_schema = RECIPIENT_PARAMS
-    description = "proxyAddresses values held by more than one recipient"
-
-    def request(self, params: Mapping[str, Any]) -> LdapRequest:
-        return recipient_searches(params, ("proxyAddresses",))
-
-    def process(self, raw: Any, params: Mapping[str, Any]) -> ProxyAddressDuplicates:
-        check_canary(raw)
-        return duplicates(entries(raw, "recipients"))
-
-
-def duplicates(items: Iterable[Mapping[str, list[str]]]) -> ProxyAddressDuplicates:
-    holders: dict[str, str | list[str]] = {}  # one DN per address until a second turns up
-    count = 0
-    for a in items:
-        count += 1
-        dn = a["dn"][0]
-        for address in {p.lower() for p in a.get("proxyaddresses", ())}:
-            seen = holders.get(address)
-            if seen is None:
-                holders[address] = dn
-            elif isinstance(seen, list):
-                seen.append(dn)
-            else:
-                holders[address] = [seen, dn]
-    dups = [DuplicateAddress(k, v) for k, v in sorted(holders.items()) if isinstance(v, list)]
-    return ProxyAddressDuplicates(count, dups)

@@ -25,15 +25,19 @@ class AdDomain:
     dc_functionality: int | None = None
     domain_level: str | None = None  # e.g. "Windows Server 2016"
     forest_level: str | None = None
+    forest_domains: list[str] = field(default_factory=list)  # dnsRoot of every domain crossRef
 
 
 @dataclass(frozen=True)
 class UpnSuffixes:
-    """`ad.upn_suffixes`: the forest DNS name plus uPNSuffixes of CN=Partitions."""
+    """`ad.upn_suffixes`: every suffix a user of the forest can get."""
 
     forest_dns_name: str
-    suffixes: list[str]  # forest DNS name first, then the alternative suffixes
-    alternative: list[str] = field(default_factory=list)  # uPNSuffixes only
+    # forest DNS name first, then the other domains' DNS names, forest and OU uPNSuffixes
+    suffixes: list[str]
+    alternative: list[str] = field(default_factory=list)  # uPNSuffixes on CN=Partitions
+    domains: list[str] = field(default_factory=list)  # dnsRoot of every domain of the forest
+    ou_suffixes: list[str] = field(default_factory=list)  # uPNSuffixes on OUs of this domain
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +57,10 @@ class Recipient:
     recipient_type: str | None = None  # decoded name, e.g. "MailUser" for 128
     display_name: str | None = None
     when_changed: dt.datetime | None = None
+    critical_system_object: bool = False  # isCriticalSystemObject TRUE
+    # false for what Entra Connect's default configuration never synchronizes (system and
+    # arbitration mailboxes, critical system objects, conflict objects): ad_recipients.py
+    in_connect_scope: bool = True
 
     @property
     def name(self) -> str:
@@ -72,6 +80,7 @@ class ProxyAddressDuplicates:
 
     objects: int  # how many recipients were checked
     duplicates: list[DuplicateAddress] = field(default_factory=list)
+    referrals: list[str] = field(default_factory=list)  # subtrees held elsewhere (child domains)
 
 
 # --------------------------------------------------------------------------- tables

@@ -54,7 +54,8 @@ class Collector(ABC):
 
 collectors: Registry[type[Collector]] = Registry("collector")
 
-_MODULES = ("checker.collectors.ad", "checker.collectors.adsync", "checker.collectors.exchange")
+_MODULES = ("checker.collectors.ad", "checker.collectors.ad_recipients",
+            "checker.collectors.adsync", "checker.collectors.exchange")
 
 
 def load_all() -> Registry[type[Collector]]:

@@ -67,6 +67,18 @@ class Transport(ABC):
         calls it once in its main process, so no worker imports the client library again."""
         return None
 
+    @classmethod
+    def setting_notes(cls, hostvars: Mapping[str, Any]) -> Sequence[str]:
+        """Settings this transport adjusted to what the server allows (e.g. a page size above
+        the DC's maximum); reported with the warnings, never stopping a run."""
+        return ()
+
+    def share_key(self, request: Any) -> str | None:
+        """After `open`: a key naming every host that gives the same reply to `request` (e.g.
+        "domain dc=lab,dc=example,dc=com"), so the gather stage asks only one of them; None
+        when the reply belongs to this host alone."""
+        return None
+
     def target(self) -> str:
         """What the provenance names as the peer, e.g. "ldaps://dc1.example.com:636"."""
         return str(self.vars.get("ansible_host", self.host))

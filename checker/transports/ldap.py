@@ -3,26 +3,36 @@
 Inventory variables (`ansible_connection: ldap`):
 
     ansible_host / ansible_port     the DC (default port 389, or 636 for ldaps://)
-    ansible_user / ansible_password  bind identity; NTLM wants DOMAIN\\user
+    ansible_user / ansible_password  bind identity: user@domain (simple, kerberos), DOMAIN\\user
+                                    (ntlm); none for an anonymous bind
     checker_ldap_url                ldap[s]://host[:port] (default ldap://ansible_host)
-    checker_ldap_auth               simple (default) | ntlm (MS Sicily bind, Windows DCs only)
-    checker_ldap_starttls           upgrade ldap:// with StartTLS (default false)
+    checker_ldap_auth               simple (default) | kerberos (SASL GSSAPI, extra 'kerberos')
+                                    | ntlm (MS Sicily bind, Windows DCs only, never over plain LDAP)
+    checker_ldap_starttls           StartTLS before the bind on ldap:// (default: true when
+                                    the bind carries a password or a Kerberos ticket)
+    checker_ldap_allow_plaintext    allow a bind over plain ldap:// (default false; warned
+                                    about on every run and in every report)
     checker_ldap_validate_certs     verify the server certificate (default true)
     checker_ldap_ca_file            PEM bundle of the CAs to trust (default: system store)
-    checker_ldap_server_name        a further name to accept in the certificate (and SNI)
-    checker_ldap_page_size          paged-search page size (default 1000)
-    checker_ldap_parallel           connections for large subtree searches (default 1)
+    checker_ldap_server_name        the DC's name in its certificate and Kerberos principal
+                                    (default: the host of the URL)
+    checker_ldap_keytab             keytab for the kerberos principal in ansible_user
+    checker_ldap_scope              domain (default) | forest: forest-wide searches go to the
+                                    Global Catalog (3268, or 3269 with ldaps://), base ""
+    checker_ldap_page_size          paged-search page size (default and maximum 1000)
+    checker_ldap_parallel           connections for large subtree searches (default 4), all on
+                                    the one address the name resolved to, checked by
+                                    dsServiceName
 """
 
 from __future__ import annotations
 
 import contextlib
-import queue
 import re
 import ssl
-import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import ldap3
@@ -32,7 +42,14 @@ from checker.errors import CollectError, TransportError
 from checker.facts.model import FactKey
 from checker.requests import LdapRequest, LdapSearch
 from checker.transports.base import Transport, transports
-from checker.transports.ldap_settings import LdapSettings, connection_args, server_args
+from checker.transports.ldap_bind import bind_failure, describe_error
+from checker.transports.ldap_settings import (
+    LdapSettings,
+    connection_args,
+    insecure,
+    notes,
+)
+from checker.transports.ldap_tls import kerberos_credentials, pin, server_args
 
 PAGED_OID = "1.2.840.113556.1.4.319"
 SCOPES = {"base": ldap3.BASE, "one": ldap3.LEVEL, "subtree": ldap3.SUBTREE}
@@ -43,6 +60,7 @@ ROOTDSE_ATTRS = (
     "highestCommittedUSN", "supportedSASLMechanisms", "vendorName", "dsServiceName",
 )
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_FILTER_ATTR = re.compile(r"\(([A-Za-z][\w-]*)(?::[^=]*)?[~<>]?=")
 NO_SUCH_OBJECT = 32
 _ACCESS_CODES = {50: "insufficient access rights", 1: "operations error (not authenticated?)"}
 
@@ -51,54 +69,85 @@ _ACCESS_CODES = {50: "insufficient access rights", 1: "operations error (not aut
 class LdapTransport(Transport):
     """A bound ldap3 connection; searches are paged and streamed as generators."""
 
-
     def __init__(self, host: str, hostvars: Mapping[str, Any], timeout: float) -> None:
         super().__init__(host, hostvars, timeout)
         self.settings = LdapSettings.from_vars(host, hostvars)
         self._conn: ldap3.Connection | None = None
+        self._gc: ldap3.Connection | None = None
+        self._address: str | None = None
+        self._creds: Any = None
+        self._pas: dict[str, bool] = {}
         self.rootdse: dict[str, list[str]] = {}
 
     @classmethod
     def check_vars(cls, hostvars: Mapping[str, Any]) -> list[str]:
         return LdapSettings.problems(hostvars)
 
+    @classmethod
+    def insecure_settings(cls, hostvars: Mapping[str, Any]) -> Sequence[str]:
+        settings, _ = LdapSettings._parse("host", hostvars)
+        return insecure(settings) if settings else ()
+
+    @classmethod
+    def setting_notes(cls, hostvars: Mapping[str, Any]) -> Sequence[str]:
+        settings, _ = LdapSettings._parse("host", hostvars)
+        return notes(settings) if settings else ()
+
     def target(self) -> str:
         return self.settings.url
 
     def open(self) -> None:
+        self._address = pin(self.settings, self.timeout)
+        if self.settings.auth == "kerberos":
+            self._creds = kerberos_credentials(self.settings)
         self._conn = self.connect()
-        self.rootdse = self._read_rootdse()
+        self.rootdse = self._read_rootdse(self._conn)
 
-    def connect(self) -> ldap3.Connection:
-        """A new bound connection, or TransportError naming the reason (never the password)."""
+    def connect(self, gc: bool = False) -> ldap3.Connection:
+        """A new bound connection to the pinned address (the Global Catalog port with `gc`),
+        or TransportError naming the reason (never the password)."""
         s = self.settings
+        port = s.gc_port if gc else s.port
+        where = f"{s.url}" + (f" (Global Catalog port {port})" if gc else "")
         try:
-            server = ldap3.Server(**server_args(s, self.timeout))
-            conn = ldap3.Connection(server, **connection_args(s, self.timeout))
+            server = ldap3.Server(**server_args(s, self.timeout, self._address, port))
+            extra = {"sasl_credentials": (s.name, None, self._creds)} if self._creds else {}
+            conn = ldap3.Connection(server, **connection_args(s, self.timeout), **extra)
             conn.open()
             if s.starttls:
                 conn.start_tls()
             if not conn.bind():
-                raise TransportError(f"{s.url}: bind as {s.user or 'anonymous'} failed: "
-                                     f"{_result_text(conn.result)}")
-        except lx.LDAPException as e:
-            raise TransportError(f"{s.url}: {self.describe(e)}") from None
-        except (OSError, ssl.SSLError) as e:
-            raise TransportError(f"{s.url}: {self.describe(e)}") from None
+                raise TransportError(f"{where}: {bind_failure(s, conn.result)}")
+        except (lx.LDAPException, OSError, ssl.SSLError) as e:
+            raise TransportError(f"{where}: {self.describe(e)}") from None
+        except Exception as e:  # gssapi raises its own GSSError tree during the SASL bind
+            if type(e).__module__.split(".")[0] != "gssapi":
+                raise
+            raise TransportError(f"{where}: Kerberos bind failed: {self.describe(e)}") from None
         return conn
 
     def describe(self, error: BaseException) -> str:
-        """A one-line reason for an ldap3/socket error with any secret scrubbed."""
-        text = f"{_KINDS.get(type(error).__name__, type(error).__name__)}: {error}"
-        if self.settings.password:
-            text = text.replace(self.settings.password, "********")
-        return text.strip().rstrip(":")
+        return describe_error(self.settings, error)
 
     def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(lx.LDAPException, OSError):
-                conn.unbind()
+        for conn in (self._gc, self._conn):
+            if conn is not None:
+                with contextlib.suppress(lx.LDAPException, OSError):
+                    conn.unbind()
+        self._conn = self._gc = None
+
+    def share_key(self, request: Any) -> str | None:
+        """Which DCs give the same reply: one domain, or the forest when its forest-wide
+        searches run on the Global Catalog."""
+        if not isinstance(request, LdapRequest) or not request.shared:
+            return None
+        if self._forest(request):
+            return f"forest {self._root('rootDomainNamingContext').lower()}"
+        return f"domain {self._root('defaultNamingContext').lower()}"
+
+    def _forest(self, request: LdapRequest) -> bool:
+        return self.settings.scope == "forest" and any(
+            s.forest_wide for s in request.searches.values())
 
     def collect(self, requests: Mapping[FactKey, Any]) -> Iterator[tuple[FactKey, Any]]:
         for key, request in requests.items():
@@ -111,22 +160,27 @@ class LdapTransport(Transport):
                 yield key, e
 
     def search(self, search: LdapSearch) -> Iterator[dict[str, Any]]:
-        """A lazy stream of entries `{"dn", "attributes": {name: [str]}}` for one search."""
-        base = self.fill(search.base)
+        """A lazy stream of entries `{"dn", "attributes": {name: [str]}}` (and search
+        references `{"ref": [url]}`) for one search."""
+        gc = search.forest_wide and self.settings.scope == "forest"
+        base = "" if gc else self.fill(search.base)
+        if gc:
+            search = self._check_partial_attribute_set(search)
         if self.settings.parallel > 1 and search.paged and search.scope == "subtree":
-            return partitioned(self, search, base)
-        return self.pages(self._require(), search, base)
+            from checker.transports.ldap_parallel import partitioned
+
+            return partitioned(self, search, base, gc)
+        return self.pages(self._gc_conn() if gc else self._require(), search, base)
 
     def fill(self, base: str) -> str:
         """Replace `{schemaNamingContext}`-style placeholders with RootDSE values."""
+        return _PLACEHOLDER.sub(lambda m: self._root(m.group(1)), base)
 
-        def value(m: re.Match[str]) -> str:
-            found = self.rootdse.get(m.group(1).lower())
-            if not found:
-                raise CollectError(f"RootDSE of {self.settings.url} has no {m.group(1)}")
-            return found[0]
-
-        return _PLACEHOLDER.sub(value, base)
+    def _root(self, name: str) -> str:
+        found = self.rootdse.get(name.lower())
+        if not found:
+            raise CollectError(f"RootDSE of {self.settings.url} has no {name}")
+        return found[0]
 
     def pages(self, conn: ldap3.Connection, search: LdapSearch, base: str,
               extra_filter: str = "") -> Iterator[dict[str, Any]]:
@@ -137,8 +191,11 @@ class LdapTransport(Transport):
         while True:
             result = self._one_page(conn, search, base, flt, size, cookie)
             for entry in conn.response or ():
-                if entry.get("type") == "searchResEntry":
+                kind = entry.get("type")
+                if kind == "searchResEntry":
                     yield convert(entry)
+                elif kind == "searchResRef":
+                    yield {"ref": list(entry.get("uri") or ())}
             conn.response = None  # drop the page before fetching the next one
             cookie = _cookie(result) if size else None
             if not cookie:
@@ -154,39 +211,81 @@ class LdapTransport(Transport):
                                  f"{self.describe(e)}") from None
         result: dict[str, Any] = conn.result or {}
         code = result.get("result", 0)
+        if code == NO_SUCH_OBJECT and search.base_required:
+            raise CollectError(f"{self.settings.url}: the search base {base!r} does not exist "
+                               f"(noSuchObject): check the base parameter")
         if code not in (0, NO_SUCH_OBJECT):
             reason = _ACCESS_CODES.get(code, _result_text(result))
             raise CollectError(f"{self.settings.url}: search {search.describe()} "
                                f"failed: {reason} ({_result_text(result)})")
         return result
 
-    def _read_rootdse(self) -> dict[str, list[str]]:
+    def _read_rootdse(self, conn: ldap3.Connection) -> dict[str, list[str]]:
         search = LdapSearch("", "(objectClass=*)", ROOTDSE_ATTRS, scope="base", paged=False)
         try:
-            entries = list(self.pages(self._require(), search, ""))
+            entries = [e for e in self.pages(conn, search, "") if "dn" in e]
         except CollectError as e:
             raise TransportError(f"cannot read the RootDSE: {e}") from None
         if not entries:
             raise TransportError(f"{self.settings.url}: the RootDSE is empty or unreadable")
         return {k.lower(): v for k, v in entries[0]["attributes"].items()}
 
+    def same_dc(self, conn: ldap3.Connection) -> None:
+        """CollectError unless `conn` reached the DC this transport opened (dsServiceName)."""
+        theirs = self._read_rootdse(conn).get("dsservicename")
+        if theirs != self.rootdse.get("dsservicename"):
+            raise CollectError(
+                f"{self.settings.url}: a parallel connection reached another DC ({theirs} "
+                f"instead of {self.rootdse.get('dsservicename')}); uSNChanged is local to "
+                "each DC, so the partitions would not add up: set checker_ldap_parallel: 1")
+
+    def _gc_conn(self) -> ldap3.Connection:
+        if self._gc is None:
+            self._gc = self.connect(gc=True)
+            self.same_dc(self._gc)
+        return self._gc
+
+    def _check_partial_attribute_set(self, search: LdapSearch) -> LdapSearch:
+        """Every attribute a Global Catalog search reads or filters on must be replicated to
+        the GC (isMemberOfPartialAttributeSet), else the GC silently leaves it out (IdFix
+        checks the same). Optional ones the GC lacks are dropped from the search."""
+        used = {a.lower(): a for a in (*search.attributes, *_FILTER_ATTR.findall(search.filter))}
+        unknown = [a for a in used if a not in self._pas]
+        if unknown:
+            self._pas.update(self._read_pas(unknown))
+        optional = {a.lower() for a in search.gc_optional}
+        missing = sorted(used[a] for a in used if not self._pas.get(a) and a not in optional)
+        if missing:
+            raise CollectError(
+                f"{self.settings.url}: checker_ldap_scope forest reads the Global Catalog, "
+                f"which does not hold {', '.join(missing)} (isMemberOfPartialAttributeSet is "
+                "not TRUE): use checker_ldap_scope: domain with a DC of every domain")
+        kept = tuple(a for a in search.attributes
+                     if self._pas.get(a.lower()) or a.lower() not in optional)
+        return replace(search, attributes=kept)
+
+    def _read_pas(self, names: Sequence[str]) -> dict[str, bool]:
+        from checker.wire.ldap_filter import any_of
+
+        search = LdapSearch("{schemaNamingContext}", any_of("lDAPDisplayName", names),
+                            ("lDAPDisplayName", "isMemberOfPartialAttributeSet"), scope="one")
+        found = {name: False for name in names}
+        for entry in self.pages(self._require(), search, self.fill(search.base)):
+            attrs = {k.lower(): v for k, v in entry.get("attributes", {}).items()}
+            name = (attrs.get("ldapdisplayname") or [""])[0].lower()
+            found[name] = (attrs.get("ismemberofpartialattributeset") or [""])[0] == "TRUE"
+        return found
+
     def _require(self) -> ldap3.Connection:
         if self._conn is None:
             raise TransportError(f"{self.settings.url}: not connected")
         return self._conn
 
+    @property
+    def address(self) -> str | None:
+        return self._address
 
-_KINDS = {
-    "LDAPSocketOpenError": "cannot connect",
-    "LDAPSocketReceiveError": "receive failed or timed out",
-    "LDAPResponseTimeoutError": "timed out waiting for the server",
-    "LDAPSessionTerminatedByServerError": "the server closed the connection",
-    "LDAPSocketSendError": "send failed",
-    "LDAPStartTLSError": "StartTLS failed",
-    "LDAPCertificateError": "TLS certificate rejected",
-    "LDAPBindError": "bind failed",
-    "LDAPPackageUnavailableError": "missing package",
-}
+
 _BINARY = {"objectguid": lambda b: str(uuid.UUID(bytes_le=b))}
 
 
@@ -215,61 +314,3 @@ def convert(entry: Mapping[str, Any]) -> dict[str, Any]:
         else:
             attrs[name] = [v.decode("utf-8", "replace") for v in values]
     return {"dn": entry["dn"], "attributes": attrs}
-
-
-def partitioned(t: LdapTransport, search: LdapSearch, base: str) -> Iterator[dict[str, Any]]:
-    """One subtree search split into `parallel` disjoint uSNChanged ranges, each paged on its
-    own connection in a thread; pages meet in a bounded queue, so memory stays flat.
-
-    Every object has exactly one uSNChanged, so the ranges are disjoint and complete for a
-    consistent read; an object changed during the scan may move range (a live directory
-    gives no stronger guarantee to one paged search either)."""
-    high = int((t.rootdse.get("highestcommittedusn") or ["0"])[0]) + 1
-    n = t.settings.parallel
-    bounds = [high * i // n for i in range(n + 1)]
-    pages: queue.Queue[list[dict[str, Any]] | BaseException | None] = queue.Queue(maxsize=2 * n)
-    stop = threading.Event()
-
-    def put(item: list[dict[str, Any]] | BaseException | None) -> None:
-        while not stop.is_set():
-            try:
-                pages.put(item, timeout=0.2)
-                return
-            except queue.Full:
-                continue
-
-    def work(low: int, up: int) -> None:
-        conn: ldap3.Connection | None = None
-        try:
-            conn = t.connect()
-            batch: list[dict[str, Any]] = []
-            rng = f"(uSNChanged>={low})" + (f"(uSNChanged<={up - 1})" if up < high else "")
-            for entry in t.pages(conn, search, base, extra_filter=rng):
-                batch.append(entry)
-                if len(batch) >= t.settings.page_size:
-                    put(batch)
-                    batch = []
-            put(batch)
-            put(None)
-        except CollectError as e:
-            put(e)
-        finally:
-            if conn is not None:
-                conn.unbind()
-
-    threads = [threading.Thread(target=work, args=(bounds[i], bounds[i + 1]), daemon=True)
-               for i in range(n)]
-    for th in threads:
-        th.start()
-    try:
-        done = 0
-        while done < n:
-            item = pages.get()
-            if item is None:
-                done += 1
-            elif isinstance(item, BaseException):
-                raise item
-            else:
-                yield from item
-    finally:
-        stop.set()

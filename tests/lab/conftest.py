@@ -78,9 +78,11 @@ def scratch_dc(
 
 
 def host_vars(dc: samba.SambaDC, **extra: Any) -> dict[str, Any]:
-    """Inventory variables for the LDAP transport pointing at `dc`."""
+    """Inventory variables for the LDAP transport pointing at `dc`: the secure default
+    (StartTLS before the simple bind), verified against the lab CA."""
     return {"ansible_connection": "ldap", "ansible_host": dc.ip, "ansible_user": samba.ADMIN,
-            "ansible_password": samba.PASSWORD, **extra}
+            "ansible_password": samba.PASSWORD, "checker_ldap_ca_file": str(dc.ca_file),
+            **extra}
 
 
 @pytest.fixture(autouse=True)

@@ -32,6 +32,19 @@ def _cert(subject: str, issuer: str, key: ec.EllipticCurvePrivateKey,
                .public_key(key.public_key()).serial_number(x509.random_serial_number())
                .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=30))
                .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    # Key identifiers as every real CA (AD CS included) writes them: Python 3.13's default
+    # context (VERIFY_X509_STRICT) rejects a chain without the Authority Key Identifier
+    builder = builder.add_extension(
+        x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    builder = builder.add_extension(
+        x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()), critical=False)
+    builder = builder.add_extension(x509.KeyUsage(
+        digital_signature=True, key_encipherment=False, content_commitment=False,
+        data_encipherment=False, key_agreement=not ca, key_cert_sign=ca, crl_sign=ca,
+        encipher_only=False, decipher_only=False), critical=True)
+    if not ca:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
     if sans:
         builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
     return builder.sign(signer, hashes.SHA256())

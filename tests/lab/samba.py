@@ -7,9 +7,14 @@ It installs nothing: `samba`, `samba-tool`, `ldbmodify` and `ldapmodify` must be
     python -m tests.lab.samba down --dir /tmp/lab
 
 One DC is provisioned per session and copied (`cp -a`, stopped) per scenario. LDAP ports are
-fixed (389/636/3268/3269), so concurrent DCs listen on different loopback addresses
-(`interfaces = 127.0.0.N/8`). The lab makes its own CA and a server certificate whose SAN holds
-the IP and the DC's DNS name, so TLS verification can be tested for real.
+fixed (389/636/3268/3269, and 88 for the KDC), so concurrent DCs listen on different loopback
+addresses (`interfaces = 127.0.0.N/8`). The lab makes its own CA and a server certificate
+whose SAN holds the IP and the DC's DNS name, so TLS verification can be tested for real.
+
+The DC is hardened as a Windows DC is: `ldap server require strong auth = yes` refuses a
+simple bind without TLS (strongerAuthRequired), as "LDAP server signing requirements =
+Require signing" does. Its own KDC runs (`server services = ldap, kdc`), and `krb5_conf`
+writes a krb5.conf that points the realm at it, for Kerberos (SASL GSSAPI) binds.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
+from typing import Any
 
 import yaml
 
@@ -55,7 +61,7 @@ SMB_CONF = """[global]
 \trealm = {realm}
 \tworkgroup = LAB
 \tserver role = active directory domain controller
-\tserver services = ldap
+\tserver services = ldap, kdc
 \tinterfaces = {ip}/8
 \tbind interfaces only = yes
 \tprivate dir = {d}/private
@@ -69,13 +75,28 @@ SMB_CONF = """[global]
 \tlog file = {d}/log/log.%m
 \tlogging = file
 \tlog level = 1
-\tldap server require strong auth = no
+\tldap server require strong auth = {strong_auth}
 \tdsdb:schema update allowed = true
 \tidmap_ldb:use rfc2307 = yes
 \ttls enabled = yes
 \ttls keyfile = {d}/labtls/key.pem
 \ttls certfile = {d}/labtls/cert.pem
 \ttls cafile = {d}/labtls/ca.pem
+"""
+KRB5_CONF = """[libdefaults]
+\tdefault_realm = {realm}
+\tdns_lookup_kdc = false
+\tdns_lookup_realm = false
+\trdns = false
+\tdns_canonicalize_hostname = false
+\tudp_preference_limit = 1
+[realms]
+\t{realm} = {{
+\t\tkdc = {ip}
+\t}}
+[domain_realm]
+\t.{domain} = {realm}
+\t{domain} = {realm}
 """
 
 
@@ -103,6 +124,10 @@ class SambaDC:
 
     root: Path
     ip: str = field(default_factory=lambda: lab_ip(2))
+    # "yes" refuses simple binds without TLS and SASL binds without sign/seal even inside
+    # TLS; "allow_sasl_over_tls" accepts a Kerberos bind inside TLS, as a Windows DC that
+    # requires signing does (TLS satisfies it). Both refuse a simple bind over plain LDAP.
+    strong_auth: str = "yes"
     _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -118,6 +143,15 @@ class SambaDC:
         return self.dc / "labtls" / "ca.pem"
 
     @property
+    def ldaps_url(self) -> str:
+        return f"ldaps://{self.ip}"
+
+    @property
+    def krb5_conf(self) -> Path:
+        """A krb5.conf (for KRB5_CONFIG) whose realm's KDC is this DC."""
+        return self.dc / "etc" / "krb5.conf"
+
+    @property
     def pid_file(self) -> Path:
         return self.dc / "run" / "samba.pid"
 
@@ -126,11 +160,12 @@ class SambaDC:
         d = self.dc
         for sub in ("run", "log", "etc", "cache", "labtls"):
             (d / sub).mkdir(parents=True, exist_ok=True)
-        conf = SMB_CONF.format(realm=REALM, ip=self.ip, d=d)
+        conf = SMB_CONF.format(realm=REALM, ip=self.ip, d=d, strong_auth=self.strong_auth)
         (d / "etc" / "smb.conf").write_text(conf)
+        self.krb5_conf.write_text(KRB5_CONF.format(realm=REALM, ip=self.ip, domain=DNS_DOMAIN))
         write_server_files(d / "labtls", self.ip, DNS_NAME, d.parent / "lab-ca")
 
-    def copy_to(self, root: Path, ip: str) -> SambaDC:
+    def copy_to(self, root: Path, ip: str, strong_auth: str = "yes") -> SambaDC:
         """A stopped copy of this DC in `root`, configured for `ip`."""
         if self.running():
             raise LabError("copy a stopped DC only")
@@ -139,7 +174,7 @@ class SambaDC:
         ca = self.dc.parent / "lab-ca"
         if ca.exists():
             _run(["cp", "-a", str(ca), str(root / "lab-ca")])
-        new = SambaDC(root, ip)
+        new = SambaDC(root, ip, strong_auth)
         new.configure()
         return new
 
@@ -177,17 +212,29 @@ class SambaDC:
             time.sleep(0.1)
         raise LabError(f"samba on {self.ip} did not answer an LDAP bind in {timeout}s")
 
+    def admin_connection(self, timeout: float = 2) -> Any:
+        """A bound ldap3 connection as the lab admin: a simple bind over LDAPS, verified
+        against the lab CA (the DC takes a simple bind over TLS only)."""
+        import ssl
+
+        import ldap3
+
+        tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(self.ca_file),
+                        valid_names=[DNS_NAME])
+        server = ldap3.Server(self.ip, port=636, use_ssl=True, tls=tls, get_info=ldap3.NONE,
+                              connect_timeout=timeout)
+        return ldap3.Connection(server, ADMIN, PASSWORD, receive_timeout=timeout,
+                                auto_bind=True)
+
     def _binds(self) -> bool:
         import ldap3
 
-        server = ldap3.Server(self.ip, port=389, get_info=ldap3.NONE, connect_timeout=1)
         try:
-            conn = ldap3.Connection(server, ADMIN, PASSWORD, receive_timeout=2)
-            ok = bool(conn.bind())
-            conn.unbind()
-            return ok
-        except ldap3.core.exceptions.LDAPException:
+            conn = self.admin_connection(timeout=1)
+        except (ldap3.core.exceptions.LDAPException, OSError):
             return False
+        conn.unbind()
+        return True
 
     def stop(self, timeout: float = 30) -> None:
         """SIGTERM the master by the pid file and wait until it is gone."""
@@ -218,7 +265,10 @@ class SambaDC:
             pw.write_text(PASSWORD)  # -y file: the secret never goes on a command line
             pw.chmod(0o600)
             src.write_text(ldif)
-            _run(["ldapmodify", "-x", "-H", self.url, "-D", ADMIN, "-y", str(pw), "-f", str(src)])
+            # over LDAPS, verified against the lab CA: the DC refuses a simple bind without TLS
+            env = {**os.environ, "LDAPTLS_CACERT": str(self.ca_file), "LDAPTLS_REQCERT": "demand"}
+            _run(["ldapmodify", "-x", "-H", self.ldaps_url, "-D", ADMIN, "-y", str(pw), "-f",
+                  str(src)], env=env)
 
     def ldbmodify(self, ldif: str) -> None:
         """Apply LDIF offline (samba stopped) in batch mode: fast bulk loads."""
@@ -253,7 +303,22 @@ def provision(root: Path) -> SambaDC:
          env={**os.environ, "PYTHONHASHSEED": "0"})
     dc = SambaDC(root)
     dc.configure()
+    dc.ldbmodify(DC_SPNS)
     return dc
+
+
+# A Windows DC registers its ldap/ service principals itself; Samba's samba_spnupdate would
+# (from the dnsupdate service, which the lab does not run): without them a Kerberos bind gets
+# "Server not found in Kerberos database".
+DC_SPNS = f"""dn: CN={HOSTNAME.upper()},OU=Domain Controllers,{DOMAIN_DN}
+changetype: modify
+add: servicePrincipalName
+servicePrincipalName: ldap/{DNS_NAME}
+servicePrincipalName: ldap/{DNS_NAME}/{DNS_DOMAIN}
+servicePrincipalName: ldap/{DNS_NAME}/LAB
+servicePrincipalName: ldap/{HOSTNAME.upper()}
+-
+"""
 
 
 @dataclass(frozen=True)

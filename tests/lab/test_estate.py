@@ -114,8 +114,8 @@ def test_remediate_without_confirmation_runs_nothing(lab: Any) -> None:
 
 def _usn(env: estate.Lab) -> int:
     state = env.state()
-    server = ldap3.Server(state["dc"]["ip"], get_info=ldap3.NONE)
-    conn = ldap3.Connection(server, samba.ADMIN, samba.PASSWORD, auto_bind=True)
+    dc = samba.SambaDC(Path(state["dc"]["root"]), state["dc"]["ip"])
+    conn: Any = dc.admin_connection()
     conn.search("", "(objectClass=*)", ldap3.BASE, attributes=["highestCommittedUSN"])
     usn = int(conn.entries[0]["highestCommittedUSN"].value)
     conn.unbind()

@@ -28,6 +28,7 @@ def write_inventory(path: Path, dc: samba.SambaDC, **extra: Any) -> Path:
         "ansible_host": dc.ip,
         "ansible_user": samba.ADMIN,
         "ansible_password": "{{ lookup('env', 'LAB_AD_PASSWORD') }}",
+        "checker_ldap_ca_file": str(dc.ca_file),
         **extra,
     }
     inv = {"all": {"vars": {"ansible_connection": "ldap"},
@@ -91,7 +92,7 @@ def test_healthy_facts(lab_dc: Callable[[str], samba.SambaDC]) -> None:
     assert schema.domain_object_version == 13243
     assert schema.extended_at is not None and schema.updated_at >= schema.extended_at
     by_name = {r.sam_account_name or r.dn: r for r in facts["ad.recipients"]}
-    assert len(by_name) == 34
+    assert len(by_name) == 40
     alice = by_name["alice"]
     assert (alice.recipient_type_details, alice.recipient_type) == (128, "MailUser")
     assert alice.target_address == "SMTP:alice@contoso.mail.onmicrosoft.com"
@@ -99,6 +100,15 @@ def test_healthy_facts(lab_dc: Callable[[str], samba.SambaDC]) -> None:
     contact = next(r for r in facts["ad.recipients"] if r.object_class == "contact")
     assert contact.recipient_type == "MailContact" and contact.object_guid
     assert by_name["salesdl"].object_class == "group"
+    # Connect's scoping: arbitration/discovery/system mailboxes and the conflict copy are
+    # out; the monitoring (health) mailbox is in, with valid values
+    out = sorted((r.mail_nickname or "") for r in facts["ad.recipients"] if not r.in_connect_scope)
+    assert out == ["DiscoverySearchMailbox{D919BA05-46A6-415f-80AD-7E09334BB852}",
+                   "FederatedEmail.4c1f4d8b-8179-4148-93bf-00a95fa1e042",
+                   "Migration.8f3e7716-2011-43e4-96b1-aba62d229136",
+                   "SystemMailbox{1f05a927-3be2-4fb9-aa03-b59fe3b56f4c}", "mu001"]
+    assert "\\0ACNF:" in by_name["$DUPLICATE-1f4"].dn
+    assert by_name["HealthMailbox0f4bbd1"].in_connect_scope
 
 
 def test_schema_missing_facts(lab_dc: Callable[[str], samba.SambaDC]) -> None:

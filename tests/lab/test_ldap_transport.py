@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from checker.collectors.ad import RecipientsCollector
+from checker.collectors.ad_recipients import RecipientsCollector
 from checker.errors import CollectError, TransportError
 from checker.facts.model import FactKey
 from checker.transports.ldap import LdapTransport
@@ -47,7 +47,7 @@ def test_tls_binds_with_the_lab_ca(lab_dc: Dc, extra: dict[str, Any]) -> None:
     t = bound(dc, checker_ldap_ca_file=str(dc.ca_file), **extra)
     try:
         assert t.rootdse["dnshostname"] == [samba.DNS_NAME]
-        assert len(recipients(t, {})) == 34
+        assert len(recipients(t, {})) == 40
     finally:
         t.close()
 
@@ -203,7 +203,7 @@ def test_parallel_partitions_return_the_same_objects(lab_dc: Dc) -> None:
     try:
         serial = sorted(r.dn for r in recipients(one, {}))
         split = [r.dn for r in recipients(many, {})]
-        assert sorted(split) == serial and len(set(split)) == len(split) == 34
+        assert sorted(split) == serial and len(set(split)) == len(split) == 40
     finally:
         one.close()
         many.close()

@@ -7,10 +7,13 @@ import ssl
 import ldap3
 import pytest
 
-from checker.collectors.ad import dn_to_dns, duplicates, gentime, recipient_searches
+from checker.collectors.ad import dn_to_dns, gentime
+from checker.collectors.ad_recipients import duplicates, recipient_searches
 from checker.collectors.ad_records import exchange_version_name, recipient_type_name
 from checker.errors import TransportError
-from checker.transports.ldap import LdapSettings, LdapTransport, connection_args, server_args
+from checker.transports.ldap import LdapSettings, LdapTransport, connection_args
+from checker.transports.ldap_bind import bind_failure
+from checker.transports.ldap_tls import principal, server_args
 from checker.wire import ldap_filter
 
 BASE = {"ansible_host": "dc1.example.com", "ansible_user": "svc@example.com",
@@ -39,8 +42,15 @@ def test_filters_from_values() -> None:
 
 @pytest.mark.parametrize("extra,problem", [
     ({"checker_ldap_url": "http://dc1"}, "checker_ldap_url"),
-    ({"checker_ldap_auth": "kerberos"}, "checker_ldap_auth"),
+    ({"checker_ldap_auth": "digest"}, "checker_ldap_auth"),
+    ({"checker_ldap_auth": "kerberos", "ansible_host": "10.0.0.5"}, "DNS name"),
+    ({"checker_ldap_auth": "kerberos", "ansible_user": "svc"}, "user@REALM"),
     ({"checker_ldap_auth": "ntlm"}, "DOMAIN"),
+    ({"checker_ldap_auth": "ntlm", "ansible_user": "EX\\svc", "checker_ldap_starttls": False},
+     "ntlm over plain ldap:// is refused"),
+    ({"checker_ldap_starttls": False}, "clear text"),
+    ({"checker_ldap_scope": "galaxy"}, "checker_ldap_scope"),
+    ({"checker_ldap_keytab": "/no/such.keytab"}, "no such file"),
     ({"checker_ldap_starttls": "maybe"}, "boolean"),
     ({"checker_ldap_url": "ldaps://dc1", "checker_ldap_starttls": True}, "ldaps"),
     ({"checker_ldap_ca_file": "/no/such/ca.pem"}, "no such file"),
@@ -72,9 +82,63 @@ def test_starttls_opt_out_ca_and_server_name(tmp_path: object) -> None:
                                        "checker_ldap_server_name": "dc1.corp.example.com"})
     tls = server_args(s, 5)["tls"]
     assert s.starttls and tls.validate == ssl.CERT_NONE
-    assert tls.valid_names == ["dc1.corp.example.com"] and tls.sni == "dc1.corp.example.com"
-    plain = LdapSettings.from_vars("dc1", BASE)
-    assert server_args(plain, 5)["tls"] is None and plain.url == "ldap://dc1.example.com:389"
+    assert tls.expected_name == "dc1.corp.example.com" and tls.sni == "dc1.corp.example.com"
+    default = LdapSettings.from_vars("dc1", BASE)  # a password: StartTLS before the bind
+    assert default.starttls and default.url == "ldap://dc1.example.com:389"
+    assert server_args(default, 5, "10.1.2.3")["host"] == "10.1.2.3"  # pinned address
+    assert server_args(default, 5)["tls"].expected_name == "dc1.example.com"
+    anonymous = LdapSettings.from_vars("dc1", {"ansible_host": "dc1"})
+    assert not anonymous.starttls and server_args(anonymous, 5)["tls"] is None
+
+
+def test_plaintext_needs_an_opt_in_and_is_reported() -> None:
+    opt_in = {**BASE, "checker_ldap_starttls": False, "checker_ldap_allow_plaintext": True}
+    assert LdapTransport.check_vars(opt_in) == []
+    risks = LdapTransport.insecure_settings(opt_in)
+    assert len(risks) == 1 and "clear text" in risks[0] and "S3cret!" not in risks[0]
+    assert LdapTransport.insecure_settings(BASE) == []
+    no_verify = LdapTransport.insecure_settings({**BASE, "checker_ldap_validate_certs": False})
+    assert "not verified" in no_verify[0]
+
+
+def test_page_size_is_clamped_with_a_note() -> None:
+    s = LdapSettings.from_vars("dc1", {**BASE, "checker_ldap_page_size": 5000})
+    assert s.page_size == 1000
+    (note,) = LdapTransport.setting_notes({**BASE, "checker_ldap_page_size": 5000})
+    assert "MaxPageSize" in note and "1000" in note
+    assert LdapTransport.setting_notes(BASE) == []
+    assert connection_args(s, 5)["auto_range"] is True
+
+
+def test_kerberos_binds_with_sasl_gssapi() -> None:
+    s = LdapSettings.from_vars("dc1", {**BASE, "checker_ldap_auth": "kerberos"})
+    args = connection_args(s, 5)
+    assert args["authentication"] == ldap3.SASL and args["sasl_mechanism"] == ldap3.KERBEROS
+    assert args["user"] is None and args["password"] is None  # never sent to ldap3
+    assert s.starttls and principal("svc@example.com") == "svc@EXAMPLE.COM"
+
+
+@pytest.mark.parametrize("result,auth,words", [
+    ({"result": 8, "description": "strongerAuthRequired",
+      "message": "BindSimple: Transport encryption required."}, "simple",
+     ["LDAP server signing requirements", "ldap server require strong auth", "ldaps://"]),
+    ({"result": 8, "description": "strongerAuthRequired",
+      "message": "SASL:[GSSAPI]: Sign or Seal are required."}, "kerberos",
+     ["allow_sasl_over_tls", "inside TLS"]),
+    ({"result": 49, "description": "invalidCredentials",
+      "message": "80090346: LdapErr: DSID-0C090569, comment: AcceptSecurityContext error, "
+                 "data 80090346, v4563"}, "ntlm",
+     ["channel binding", "LdapEnforceChannelBinding", "kerberos"]),
+    ({"result": 49, "description": "invalidCredentials", "message": "x"}, "simple",
+     ["failed: invalidCredentials"]),
+])
+def test_refused_binds_name_the_dc_setting(result: dict[str, object], auth: str,
+                                            words: list[str]) -> None:
+    user = "EX\\svc" if auth == "ntlm" else "svc@example.com"
+    s = LdapSettings.from_vars("dc1", {**BASE, "ansible_user": user, "checker_ldap_auth": auth})
+    text = bind_failure(s, result)
+    assert all(w in text for w in words), text
+    assert "S3cret!" not in text
 
 
 def test_ntlm_builds_a_sicily_bind() -> None:

@@ -1,0 +1,92 @@
+"""One large subtree search split over several connections to the same DC.
+
+`uSNChanged` is a counter local to each DC, so the split is only sound when every connection
+reaches the DC whose `highestCommittedUSN` set the ranges. The transport resolved its name to
+one address when it opened (`ldap_tls.pin`); each worker connects to that address and checks
+the DC's `dsServiceName` before it searches.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from checker.errors import CollectError
+from checker.requests import LdapSearch
+
+if TYPE_CHECKING:
+    from checker.transports.ldap import LdapTransport
+
+Batch = list[dict[str, Any]]
+
+
+def partitioned(t: LdapTransport, search: LdapSearch, base: str,
+                gc: bool = False) -> Iterator[dict[str, Any]]:
+    """One subtree search split into `parallel` disjoint uSNChanged ranges, each paged on its
+    own connection in a thread; pages meet in a bounded queue, so memory stays flat.
+
+    Every object has exactly one uSNChanged, so the ranges are disjoint and complete for a
+    consistent read; an object changed during the scan may move range (a live directory
+    gives no stronger guarantee to one paged search either)."""
+    high = int((t.rootdse.get("highestcommittedusn") or ["0"])[0]) + 1
+    n = t.settings.parallel
+    bounds = [high * i // n for i in range(n + 1)]
+    pages: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=2 * n)
+    stop = threading.Event()
+
+    def put(item: Batch | BaseException | None) -> None:
+        while not stop.is_set():
+            try:
+                pages.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def work(low: int, up: int) -> None:
+        conn = None
+        try:
+            conn = t.connect(gc=gc)
+            t.same_dc(conn)
+            rng = f"(uSNChanged>={low})" + (f"(uSNChanged<={up - 1})" if up < high else "")
+            batch: Batch = []
+            for entry in t.pages(conn, search, base, extra_filter=rng):
+                batch.append(entry)
+                if len(batch) >= t.settings.page_size:
+                    put(batch)
+                    batch = []
+            put(batch)
+            put(None)
+        except CollectError as e:
+            put(e)
+        finally:
+            if conn is not None:
+                conn.unbind()
+
+    threads = [threading.Thread(target=work, args=(bounds[i], bounds[i + 1]), daemon=True)
+               for i in range(n)]
+    for th in threads:
+        th.start()
+    try:
+        yield from _drain(pages, n)
+    finally:
+        stop.set()
+
+
+def _drain(pages: queue.Queue[Batch | BaseException | None], n: int) -> Iterator[dict[str, Any]]:
+    """Entries as they come; a search reference (the same in every partition) once."""
+    done, refs = 0, set()
+    while done < n:
+        item = pages.get()
+        if item is None:
+            done += 1
+        elif isinstance(item, BaseException):
+            raise item
+        else:
+            for entry in item:
+                if "ref" in entry:
+                    if tuple(entry["ref"]) in refs:
+                        continue
+                    refs.add(tuple(entry["ref"]))
+                yield entry
