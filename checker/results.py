@@ -33,6 +33,8 @@ class RenderedTask:
     script: str | None = None
     steps: str | None = None
     subsumes: tuple[str, ...] = ()  # names of tasks this one makes unnecessary on its host
+    cmdlet: str | None = None  # kind cmdlet: sent as a command with `parameters`
+    parameters: tuple[tuple[str, Any], ...] = ()
 
     def identity(self) -> tuple[str, str, str, str]:
         return (self.host, self.kind, self.name, self.script or self.steps or "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from checker.errors import ExpressionError
@@ -17,6 +17,7 @@ from checker.lang.expressions import render, render_script
 from checker.lang.sandbox import TimeLimitExceeded, tick, time_limit
 from checker.results import Offender, RenderedTask, Result, Status
 from checker.ruleset.model import Rule, RuleSet
+from checker.wire.ps_quote import command_line
 
 BLOCKING = (Status.FAIL, Status.ERROR, Status.BLOCKED)
 RULE_TIME_LIMIT_S = 120.0  # one rule on one host, every object and expression included
@@ -240,8 +241,22 @@ def _tasks(
                     steps=str(render(task.steps, ctx)) if task.steps else None,
                     subsumes=task.subsumes,
                 )
+                if task.cmdlet:
+                    rendered = _with_cmdlet(rendered, task.cmdlet, task.parameters or {}, ctx)
             except ExpressionError as e:
                 notes.append(f"remediation {task.name!r} could not be rendered: {e}")
                 continue
             out.setdefault(rendered.identity(), rendered)
     return tuple(out.values()), tuple(dict.fromkeys(notes))
+
+
+def _with_cmdlet(task: RenderedTask, name: str, parameters: Mapping[str, Any],
+                 ctx: Mapping[str, Any]) -> RenderedTask:
+    """A cmdlet task: each parameter rendered to its native value (a string that is one
+    `{{ expression }}` keeps the expression's type), and its command line for the plan."""
+    values = {k: render(v, ctx) if isinstance(v, str) else v for k, v in parameters.items()}
+    try:
+        line = command_line(name, values)
+    except (TypeError, ValueError) as e:
+        raise ExpressionError(f"cmdlet {name}: {e}") from None
+    return replace(task, cmdlet=name, parameters=tuple(values.items()), script=line)

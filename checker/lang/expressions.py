@@ -54,7 +54,17 @@ def _environment() -> BoundedSandbox:
     env.tests["match"] = _re_test(re.match)  # Ansible's regex tests
     env.tests["search"] = _re_test(re.search)
     env.tests["regex"] = _re_test(re.search)
+    env.tests["contains"] = _contains  # Ansible's: `item.services is contains('SMTP')`
     return env
+
+
+def _contains(seq: Any, value: Any) -> bool:
+    """Ansible's `contains` test (usable in selectattr): is `value` an element of `seq`?"""
+    if seq is None:
+        return False
+    if not isinstance(seq, (list, tuple, set, frozenset, str)):
+        raise ExpressionError(f"contains needs a list, got {type(seq).__name__}")
+    return value in seq
 
 
 _ANY = object()

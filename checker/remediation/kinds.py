@@ -14,14 +14,18 @@ A kind that needs a person returns None from `script()` and its instructions fro
 
 from __future__ import annotations
 
-from typing import ClassVar, Protocol
+from collections.abc import Mapping
+from typing import Any, ClassVar, Protocol
 
 from checker.registry import Registry
 from checker.results import RenderedTask
+from checker.wire.ps_quote import quote_string
 
 
 class ScriptRunner(Protocol):
     def run_script(self, script: str) -> str: ...
+
+    def run_command(self, name: str, parameters: Mapping[str, Any]) -> str: ...
 
 
 class TaskKind:
@@ -56,6 +60,30 @@ class PowerShell(TaskKind):
 
     def script(self, task: RenderedTask) -> str | None:
         return task.script or ""
+
+
+@task_kinds.register("cmdlet")
+class Cmdlet(TaskKind):
+    """One cmdlet with parameters (Exchange's `Set-*`). --remediate sends it through the
+    host's endpoint as a command, never as script text, so it runs on NoLanguage endpoints
+    (Microsoft.Exchange, JEA). In the .ps1 and the playbook it runs as is in the Exchange
+    Management Shell, and elsewhere on the server through Exchange's own endpoint (implicit
+    remoting of just that cmdlet, since that endpoint takes no script blocks)."""
+
+    runs = True
+
+    def script(self, task: RenderedTask) -> str | None:
+        name = quote_string(task.cmdlet or "")
+        return (f"if (-not (Get-Command {name} -ErrorAction SilentlyContinue)) {{\n"
+                "    $exchange = New-PSSession -ConfigurationName 'Microsoft.Exchange' "
+                "-ConnectionUri ('http://{0}/PowerShell/' -f "
+                "[System.Net.Dns]::GetHostEntry($env:COMPUTERNAME).HostName) "
+                "-Authentication Kerberos\n"
+                f"    Import-PSSession $exchange -CommandName {name} -AllowClobber | Out-Null\n"
+                f"}}\n{task.script or ''}")
+
+    def run(self, transport: ScriptRunner, task: RenderedTask) -> str:
+        return transport.run_command(task.cmdlet or "", dict(task.parameters))
 
 
 def kind_of(task: RenderedTask) -> TaskKind:

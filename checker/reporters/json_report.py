@@ -19,7 +19,10 @@ from checker.results import RenderedTask, Result, RunReport
 
 
 def task_json(task: RenderedTask) -> dict[str, Any]:
-    body = {"script": task.script} if task.kind == "powershell" else {"steps": task.steps}
+    body: dict[str, Any] = {"steps": task.steps} if task.kind == "manual" \
+        else {"script": task.script}
+    if task.cmdlet:  # kind cmdlet: what --remediate sends as a command, and its command line
+        body.update(cmdlet=task.cmdlet, parameters=dict(task.parameters))
     return {"name": task.name, "kind": task.kind, **body}
 
 

@@ -72,6 +72,8 @@ class Task:
     steps: str | None = None
     when: str | None = None
     subsumes: tuple[str, ...] = ()  # names of tasks this one makes unnecessary on its host
+    cmdlet: str | None = None  # kind cmdlet: the command, sent as a command (never a script)
+    parameters: Mapping[str, Any] | None = None  # its parameters; strings are templates
 
 
 @dataclass(frozen=True)

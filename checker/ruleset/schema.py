@@ -10,7 +10,7 @@ from typing import Any
 from checker.ruleset.model import RULE_ID_PATTERN, Severity
 
 RULE_ID = RULE_ID_PATTERN
-TASK_KINDS = ("manual", "powershell")
+TASK_KINDS = ("manual", "powershell", "cmdlet")
 
 
 def _template(description: str) -> dict[str, Any]:
@@ -86,6 +86,13 @@ TASK_SCHEMA: dict[str, Any] = {
         "when": _template("Jinja expression; the task applies when true"),
         "script": {"type": "string", "minLength": 1},
         "steps": {"type": "string", "minLength": 1},
+        "cmdlet": {"type": "string", "pattern": r"^[A-Za-z]+-[A-Za-z][A-Za-z0-9]*$",
+                   "description": "kind cmdlet: the cmdlet to run (Verb-Noun)"},
+        "parameters": {"type": "object",
+                       "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
+                       "description": "kind cmdlet: parameter name -> value (strings are "
+                                      "templates; values are passed as they are, never "
+                                      "spliced into script text)"},
         "subsumes": {"type": "array", "items": {"type": "string", "minLength": 1},
                      "uniqueItems": True,
                      "description": "names of tasks this one makes unnecessary on the same "
@@ -94,6 +101,7 @@ TASK_SCHEMA: dict[str, Any] = {
     "allOf": [
         {"if": {"properties": {"kind": {"const": "powershell"}}}, "then": {"required": ["script"]}},
         {"if": {"properties": {"kind": {"const": "manual"}}}, "then": {"required": ["steps"]}},
+        {"if": {"properties": {"kind": {"const": "cmdlet"}}}, "then": {"required": ["cmdlet"]}},
     ],
 }
 

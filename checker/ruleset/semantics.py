@@ -57,6 +57,9 @@ def _template_problems(rule: Rule) -> list[tuple[str, str]]:
         check(f"remediation[{i}].when", t.when, True)
         check(f"remediation[{i}].script", t.script, False)
         check(f"remediation[{i}].steps", t.steps, False)
+        for name, value in (t.parameters or {}).items():
+            if isinstance(value, str):
+                check(f"remediation[{i}].parameters.{name}", value, False)
     return found
 
 

@@ -97,6 +97,10 @@ class Transport(ABC):
         Raise CollectError when it fails. Read-only transports cannot run anything."""
         raise CollectError(f"the {self.registry_name} connection cannot run remediation scripts")
 
+    def run_command(self, name: str, parameters: Mapping[str, Any]) -> str:
+        """Run one remediation cmdlet as a command (only with --remediate)."""
+        raise CollectError(f"the {self.registry_name} connection cannot run cmdlets")
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the connection. Must not raise."""
 

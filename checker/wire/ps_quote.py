@@ -19,6 +19,7 @@ from typing import Any
 _QUOTES = "'\u2018\u2019\u201a\u201b"
 _BREAKS = re.compile("([\r\n\v\f\x1c-\x1e\x85\u2028\u2029])")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_CMDLET = re.compile(r"[A-Za-z]+-[A-Za-z][A-Za-z0-9]*\Z")
 
 
 def quote_string(value: str) -> str:
@@ -66,3 +67,21 @@ def variable_name(name: str) -> str:
 
 def assignment(name: str, value: Any) -> str:
     return f"${variable_name(name)} = {literal(value)}"
+
+
+def cmdlet_name(name: str) -> str:
+    """Checks a command name is a plain Verb-Noun cmdlet name."""
+    if not _CMDLET.match(name):
+        raise ValueError(f"invalid cmdlet name {name!r} (Verb-Noun)")
+    return name
+
+
+def command_line(name: str, parameters: Mapping[str, Any]) -> str:
+    """`Set-X -Identity 'a' -Enabled:$true`: each value a literal, never spliced text.
+    Booleans bind with a colon, which suits [bool] and [switch] parameters alike."""
+    parts = [cmdlet_name(name)]
+    for key, value in parameters.items():
+        flag = f"-{variable_name(key)}"
+        parts.append(f"{flag}:{literal(value)}" if isinstance(value, bool)
+                     else f"{flag} {literal(value)}")
+    return " ".join(parts)

@@ -37,6 +37,9 @@ from tests.lab.net import lab_ip
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = Path(__file__).parent / "scenarios" / "estate"
 PSRP_USER = "LAB\\svc-aadc"
+EXCHANGE_USER = "LAB\\svc-exchange"
+EXCHANGE_NAME = "ex01.lab.example.com"
+ROUTING_DOMAIN = "contoso.mail.onmicrosoft.com"
 DC_NAME = "dc01.lab.example.com"
 AADC_NAME = "aadc01.lab.example.com"
 ANCHOR_AGE = dt.timedelta(days=120)
@@ -103,23 +106,36 @@ def templates(cache: Path) -> tuple[samba.Templates, dt.datetime]:
 
 
 def start_psrp(lab: Lab, scenario: str, password: str, anchor: dt.datetime) -> tuple[int, int]:
-    out = (lab.dir / "psrp.out").open("w")
+    return start_endpoint(lab, "psrp", [
+        "tests.lab.psrp", "serve", "--scenario", scenario, "--user", PSRP_USER, "--password-file",
+        str(lab.dir / "credentials" / "psrp.password"), "--anchor", anchor.isoformat()])
+
+
+def start_exchange(lab: Lab, scenario: str) -> tuple[int, int]:
+    return start_endpoint(lab, "exchange", [
+        "tests.lab.psrp.exchange", "serve", "--scenario", scenario, "--user", EXCHANGE_USER,
+        "--password-file", str(lab.dir / "credentials" / "exchange.password")])
+
+
+def start_endpoint(lab: Lab, label: str, module_args: list[str]) -> tuple[int, int]:
+    """A lab WSMan endpoint (`python -m MODULE serve ...`, NTLM) as a process of its own;
+    its state changes go to LABEL-journal.log. Returns (pid, port)."""
+    out_file = lab.dir / f"{label}.out"
     env = {**os.environ, "PYTHONPATH": str(ROOT),
-           "LAB_PSRP_JOURNAL": str(lab.dir / "psrp-journal.log")}
+           "LAB_PSRP_JOURNAL": str(lab.dir / f"{label}-journal.log")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.lab.psrp", "serve", "--scenario", scenario, "--port", "0",
-         "--auth", "negotiate", "--user", PSRP_USER, "--password-file",
-         str(lab.dir / "credentials" / "psrp.password"), "--anchor", anchor.isoformat()],
-        stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env, start_new_session=True)
+        [sys.executable, "-m", *module_args, "--port", "0", "--auth", "negotiate"],
+        stdout=out_file.open("w"), stderr=subprocess.STDOUT, cwd=ROOT, env=env,
+        start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        text = (lab.dir / "psrp.out").read_text()
+        text = out_file.read_text()
         if "LISTENING " in text:
             return proc.pid, int(text.split("LISTENING ", 1)[1].split()[0])
         if proc.poll() is not None:
             break
         time.sleep(0.05)
-    raise samba.LabError(f"the PSRP endpoint did not start: {(lab.dir / 'psrp.out').read_text()}")
+    raise samba.LabError(f"the {label} endpoint did not start: {out_file.read_text()}")
 
 
 def up(name: str, folder: Path, cache: Path | None = None) -> Lab:
@@ -132,6 +148,7 @@ def up(name: str, folder: Path, cache: Path | None = None) -> Lab:
     creds.mkdir(mode=0o700, exist_ok=True)
     (creds / "ad.password").write_text(samba.PASSWORD)
     (creds / "psrp.password").write_text(secrets.token_urlsafe(18) + "!9a")
+    (creds / "exchange.password").write_text(secrets.token_urlsafe(18) + "!9a")
     for f in creds.iterdir():
         f.chmod(0o600)
     t, anchor = templates(cache or lab.dir / "templates")
@@ -140,21 +157,27 @@ def up(name: str, folder: Path, cache: Path | None = None) -> Lab:
     # keep the DC in a short folder of its own, whatever DIR is.
     dc_root = Path(tempfile.mkdtemp(prefix="checker-lab-"))
     dc = samba.start_scenario(t, spec["ad"], dc_root, ip, anchor)
+    started: list[int] = []
     try:
         pid, port = start_psrp(lab, spec["aadconnect"], (creds / "psrp.password").read_text(),
                                anchor)
+        started.append(pid)
+        xpid, xport = start_exchange(lab, spec.get("exchange", "healthy"))
     except BaseException:
+        for p in started:
+            _stop(p)
         dc.stop()
         raise
     state = {"scenario": name, "anchor": anchor.isoformat(), "dc": {"ip": ip, "root": str(dc.root)},
-             "psrp": {"pid": pid, "port": port}, "expected_failures": spec["expected_failures"],
+             "psrp": {"pid": pid, "port": port}, "exchange": {"pid": xpid, "port": xport},
+             "expected_failures": spec["expected_failures"],
              "expected_tasks": spec["expected_tasks"]}
     lab.state_file.write_text(json.dumps(state, indent=1))
-    lab.inventory.write_text(inventory(lab, dc, port))
+    lab.inventory.write_text(inventory(lab, dc, port, xport))
     return lab
 
 
-def inventory(lab: Lab, dc: samba.SambaDC, port: int) -> str:
+def inventory(lab: Lab, dc: samba.SambaDC, port: int, exchange_port: int) -> str:
     creds = lab.dir / "credentials"
     doc = {"all": {"children": {
         "domain_controllers": {"hosts": {DC_NAME: {
@@ -171,7 +194,18 @@ def inventory(lab: Lab, dc: samba.SambaDC, port: int) -> str:
             "ansible_psrp_protocol": "http",
             "ansible_psrp_auth": "ntlm",
             "ansible_user": PSRP_USER,
-            "ansible_password": f"{{{{ lookup('file', '{creds / 'psrp.password'}') }}}}"}}}}}}
+            "ansible_password": f"{{{{ lookup('file', '{creds / 'psrp.password'}') }}}}"}}},
+        "exchange_servers": {"hosts": {EXCHANGE_NAME: {
+            "ansible_connection": "psrp",
+            "ansible_host": "127.0.0.1",
+            "ansible_port": exchange_port,
+            "ansible_psrp_protocol": "http",
+            "ansible_psrp_auth": "ntlm",
+            "ansible_psrp_configuration_name": "Microsoft.Exchange",
+            "ansible_psrp_path": "PowerShell",
+            "ansible_user": EXCHANGE_USER,
+            "ansible_password": f"{{{{ lookup('file', '{creds / 'exchange.password'}') }}}}"}},
+            "vars": {"checker_exchange_routing_domain": ROUTING_DOMAIN}}}}}
     head = f"# The lab estate for scenario {lab.state()['scenario']}: python -m tests.lab up\n"
     return head + yaml.safe_dump(doc, sort_keys=False)
 
@@ -181,7 +215,17 @@ def down(folder: Path) -> None:
     if not lab.state_file.is_file():
         return
     state = lab.state()
-    pid = int(state["psrp"]["pid"])
+    for endpoint in ("psrp", "exchange"):
+        if endpoint in state:
+            _stop(int(state[endpoint]["pid"]))
+    dc_root = Path(state["dc"]["root"])
+    samba.SambaDC(dc_root, state["dc"]["ip"]).stop()
+    shutil.rmtree(dc_root, ignore_errors=True)
+    lab.state_file.unlink()
+
+
+def _stop(pid: int) -> None:
+    """End one endpoint process this lab started (by its pid)."""
     try:
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 10
@@ -191,10 +235,6 @@ def down(folder: Path) -> None:
             os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    dc_root = Path(state["dc"]["root"])
-    samba.SambaDC(dc_root, state["dc"]["ip"]).stop()
-    shutil.rmtree(dc_root, ignore_errors=True)
-    lab.state_file.unlink()
 
 
 def _alive(pid: int) -> bool:

@@ -150,3 +150,17 @@ def test_lab_command_up_list_down(estate_templates: Path, tmp_path: Path) -> Non
     finally:
         subprocess.run([*run, "down", "--dir", str(folder)], env=env, cwd=REPO, timeout=120)
     assert not (folder / "lab.json").exists()
+
+
+def test_remediate_runs_exchange_cmdlets_as_commands(lab: Any) -> None:
+    """MRSProxy off -> --remediate sends Set-WebServicesVirtualDirectory through the
+    NoLanguage Microsoft.Exchange endpoint as a command (a script would be refused)."""
+    env = lab("exchange-mrsproxy-off")
+    code, after, stdout = apply(env, "--remediate", "--yes")
+    assert code == 0, stdout
+    assert [(t["name"], t["status"]) for t in after["remediation"]["tasks"]] == [
+        ("Enable MRSProxy on EX01\\EWS (Default Web Site)", "done")]
+    journal = (env.dir / "exchange-journal.log").read_text()
+    assert "Set-WebServicesVirtualDirectory -Identity EX01\\EWS (Default Web Site) " \
+           "-MRSProxyEnabled True" in journal
+    assert not (env.dir / "psrp-journal.log").exists()  # nothing else was changed

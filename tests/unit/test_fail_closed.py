@@ -52,7 +52,8 @@ def test_symlinked_rule_folders_are_read_once_and_loops_end(tmp_path: Path) -> N
     (pack / "hygiene").symlink_to(outside, target_is_directory=True)
     (pack / "loop").symlink_to(pack, target_is_directory=True)
     ids = [r.id for r in load_rules([str(pack)]).rules]
-    assert len(ids) == 24 and len(set(ids)) == 24
+    shipped = len(load_rules([str(ROOT / "rules")]).rules)  # every shipped rule, once
+    assert len(ids) == shipped and len(set(ids)) == shipped
 
 
 def test_a_rule_asked_for_by_id_must_apply_to_a_selected_host(capsys) -> None:
