@@ -20,11 +20,47 @@ SEVERITIES = ("info", "low", "medium", "high", "critical")
 def _selection(p: argparse.ArgumentParser) -> None:
     p.add_argument("-r", "--rules", action="append", default=[], metavar="RULES",
                    help="rules directory or file (repeatable; default ./rules or bundled)")
-    p.add_argument("--limit", metavar="PATTERN", help="Ansible host pattern to restrict hosts")
-    p.add_argument("--tags", action="append", default=[], help="only rules with one of these tags")
-    p.add_argument("--skip-tags", action="append", default=[], help="leave out these tags")
+    _limit(p)
+    p.add_argument("-t", "--tags", action="append", default=[], metavar="TAGS",
+                   help="only rules with one of these tags (comma-separated, repeatable)")
+    p.add_argument("--skip-tags", action="append", default=[], metavar="TAGS",
+                   help="leave out rules with these tags (comma-separated, repeatable)")
     p.add_argument("--rule", action="append", default=[], dest="rule_ids", metavar="ID",
                    help="only this rule id (repeatable)")
+
+
+def _limit(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-l", "--limit", metavar="PATTERN",
+                   help="further limit the hosts to an Ansible pattern (@FILE: one per line)")
+
+
+def _inventory(p: argparse.ArgumentParser, positional: bool) -> None:
+    """Ansible's inventory options: -i (repeatable; also the positional form), vault
+    passwords and extra vars. Without any, ANSIBLE_INVENTORY or ansible.cfg names it."""
+    if positional:
+        p.add_argument("inventory", nargs="?", metavar="INVENTORY",
+                       help="inventory file, folder or host list (same as -i)")
+    p.add_argument("-i", "--inventory", "--inventory-file", action="append", default=[],
+                   dest="inventories", metavar="INVENTORY",
+                   help="inventory source (repeatable; default: ANSIBLE_INVENTORY or "
+                        "ansible.cfg)")
+    p.add_argument("-e", "--extra-vars", action="append", default=[], metavar="VARS",
+                   help="variables as key=value, YAML/JSON, or @FILE; they win over the "
+                        "inventory (repeatable)")
+    p.add_argument("--vault-id", action="append", default=[], metavar="[LABEL@]SOURCE",
+                   help="vault password: a file, an executable, or 'prompt' (repeatable)")
+    p.add_argument("--vault-password-file", "--vault-pass-file", action="append", default=[],
+                   dest="vault_password_files", metavar="FILE", help="vault password file")
+    p.add_argument("-J", "--ask-vault-password", "--ask-vault-pass", action="store_true",
+                   dest="ask_vault_pass", help="ask for the vault password")
+
+
+def _output(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-color", action="store_true",
+                   help="no colour (also NO_COLOR, TERM=dumb, ANSIBLE_NOCOLOR)")
+    p.add_argument("-v", "--verbose", action="count", default=0,
+                   help="more detail on stderr: -v progress, -vv sources and settings, "
+                        "-vvv connections and timings")
 
 
 def _positive_int(text: str) -> int:
@@ -49,8 +85,8 @@ def _seconds(text: str) -> float:
 
 
 def _gathering(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--forks", type=_positive_int, default=10,
-                   help="hosts gathered at once (default 10)")
+    p.add_argument("-f", "--forks", type=_positive_int, default=None,
+                   help="hosts gathered at once (default: forks in ansible.cfg, else 10)")
     p.add_argument("--timeout", type=_seconds, default=60.0,
                    help="per-host budget in seconds for connecting and gathering (default 60)")
 
@@ -68,6 +104,7 @@ def _history_parsers(sub: Any) -> None:
     drift.add_argument("--until", type=int, metavar="RUN", help="later run id (default: latest)")
     drift.add_argument("--report", action="append", default=[], metavar="FORMAT[:PATH]",
                        help="console (default), json, markdown or html; repeatable")
+    _output(drift)
     history = sub.add_parser("history", help="list, show or prune stored runs")
     actions = history.add_subparsers(dest="action", metavar="ACTION", required=True)
     for name, text in (("list", "stored runs, oldest first"), ("show", "one run's results"),
@@ -76,6 +113,7 @@ def _history_parsers(sub: Any) -> None:
         p.add_argument("--history", required=True, metavar="DB|URL", help=HISTORY_HELP)
         if name != "show":
             p.add_argument("--estate", metavar="NAME", help="only this estate")
+        _output(p)
     actions.choices["show"].add_argument("run", type=int, metavar="RUN")
     actions.choices["prune"].add_argument("--keep", required=True, metavar="AGE",
                                           help="keep runs younger than this: 90d, 12w, 36h")
@@ -91,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     apply = sub.add_parser("apply", help="gather facts, evaluate rules, report")
-    apply.add_argument("inventory")
+    _inventory(apply, positional=True)
     _selection(apply)
     _gathering(apply)
     apply.add_argument("--report", action="append", default=[], metavar="FORMAT[:PATH]",
@@ -114,34 +152,39 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run the powershell remediation tasks after a confirmation, "
                             "then check the affected rules again")
     apply.add_argument("--yes", action="store_true", help="with --remediate: do not ask")
-    apply.add_argument("--no-color", action="store_true", help="no colour in console output")
-    apply.add_argument("-v", "--verbose", action="store_true", help="progress on stderr")
+    _output(apply)
 
     validate = sub.add_parser("validate", help="check rule files (and an inventory) and exit")
     validate.add_argument("paths", nargs="*", help="rule files or directories (default ./rules)")
-    validate.add_argument("-i", "--inventory", help="also validate this inventory")
+    _inventory(validate, positional=False)
     validate.add_argument("--waivers", metavar="W.yml", help="also validate a waivers file")
+    _output(validate)
 
     _history_parsers(sub)
 
     gather = sub.add_parser("gather", help="collect facts only (evidence bundle)")
-    gather.add_argument("inventory")
+    _inventory(gather, positional=True)
     gather.add_argument("-o", "--output", required=True, metavar="F.json")
     _selection(gather)
     _gathering(gather)
+    _output(gather)
 
     plan = sub.add_parser("plan", help="show hosts, rules and facts without connecting")
-    plan.add_argument("inventory")
+    _inventory(plan, positional=True)
     _selection(plan)
+    _output(plan)
 
-    lister = sub.add_parser("list", help="list rules, collectors or hosts")
-    lister.add_argument("what", choices=("rules", "collectors", "hosts"))
-    lister.add_argument("-i", "--inventory", help="inventory (for hosts)")
+    lister = sub.add_parser("list", help="list rules, collectors, hosts or the group graph")
+    lister.add_argument("what", choices=("rules", "collectors", "hosts", "groups"))
+    _inventory(lister, positional=False)
+    _limit(lister)
     lister.add_argument("-r", "--rules", action="append", default=[])
+    _output(lister)
 
     schema = sub.add_parser("schema", help="print a JSON Schema generated from the registries")
     schema.add_argument("what", nargs="?", default="rules",
                         choices=("rules", "inventory", "waivers", "profiles"))
+    _output(schema)
     return parser
 
 

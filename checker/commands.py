@@ -11,35 +11,127 @@ from typing import TYPE_CHECKING
 from checker.paths import default_rules_dirs
 
 if TYPE_CHECKING:
+    from checker.inventory import Inventory, LoadOptions
+    from checker.inventory.config import AnsibleSettings
     from checker.reporters.progress import HostLines, LiveLine
     from checker.runner import Options, Prepared
+
+
+def _settings(args: argparse.Namespace) -> AnsibleSettings:
+    """ansible.cfg and ANSIBLE_* (read once per command)."""
+    from checker.inventory.config import load_settings
+
+    if not hasattr(args, "_settings"):
+        args._settings = load_settings()
+        for warning in args._settings.warnings:
+            _warn(warning)
+    return args._settings
+
+
+def _inventory(args: argparse.Namespace) -> tuple[list[str], LoadOptions]:
+    """The inventory sources (positional, -i, else ANSIBLE_INVENTORY/ansible.cfg) and how to
+    load them (vault passwords, extra vars)."""
+    from checker.inventory.config import inventory_sources, load_options
+
+    settings = _settings(args)
+    given = [*([args.inventory] if getattr(args, "inventory", None) else []), *args.inventories]
+    sources = inventory_sources(given, settings)
+    options = load_options(settings, args.vault_id, args.vault_password_files,
+                           args.ask_vault_pass, args.extra_vars)
+    if args.verbose >= 2:
+        _describe_settings(settings, sources)
+    return sources, options
+
+
+def _load(args: argparse.Namespace) -> Inventory:
+    from checker.inventory import load_inventory
+
+    sources, options = _inventory(args)
+    inventory = load_inventory(sources, options)
+    for warning in inventory.warnings:
+        _warn(warning)
+    return inventory
+
+
+def _describe_settings(settings: AnsibleSettings, sources: list[str]) -> None:
+    print(f"config file = {settings.config_file or 'none'}", file=sys.stderr)
+    for name, origin in sorted(settings.origins.items()):
+        print(f"  {name} from {origin}", file=sys.stderr)
+    print(f"inventory = {', '.join(sources)}", file=sys.stderr)
+
+
+def _split(values: list[str]) -> list[str]:
+    """Ansible's comma-separated, repeatable --tags/--skip-tags."""
+    return [t.strip() for v in values for t in v.split(",") if t.strip()]
+
+
+def _forks(args: argparse.Namespace) -> int:
+    from checker.errors import InputError
+
+    if getattr(args, "forks", None) is not None:
+        return int(args.forks)
+    configured = _settings(args).forks
+    if configured is not None and configured < 1:
+        raise InputError(f"forks must be 1 or more (got {configured} from "
+                         f"{_settings(args).origins.get('forks')})")
+    return configured or 10
 
 
 def _options(args: argparse.Namespace, **extra: object) -> Options:
     from checker.runner import make_options
 
+    sources, load = _inventory(args)
     return make_options(
-        args.inventory,
+        ",".join(sources),
         rules=args.rules,
         profile=getattr(args, "profile", None),
-        tags=args.tags,
-        skip_tags=args.skip_tags,
+        tags=_split(args.tags),
+        skip_tags=_split(args.skip_tags),
         rule_ids=args.rule_ids,
         fail_on=getattr(args, "fail_on", None),
         limit=args.limit,
-        forks=getattr(args, "forks", 10),
+        forks=_forks(args),
         timeout=getattr(args, "timeout", 60.0),
+        sources=sources,
+        inventory_options=load,
         **extra,
     )
 
 
-def _progress(prepared: Prepared, verbose: bool) -> LiveLine | HostLines | None:
-    """-v: a line per host; on a terminal: a live status line; else nothing."""
+def _warn(message: str) -> None:
+    """Ansible's own warnings keep Ansible's wording and prefix."""
+    print(f"[WARNING]: {message}", file=sys.stderr)
+
+
+def _color(args: argparse.Namespace) -> bool:
+    from checker.inventory.config import color_wanted
+
+    return color_wanted(sys.stdout.isatty(), args.no_color)
+
+
+def _progress(prepared: Prepared, verbose: int) -> LiveLine | HostLines | None:
+    """-v: a line per host; on a terminal: a live status line; else nothing. -vvv also
+    names every host to contact first."""
     from checker.reporters.progress import progress_for
 
+    if verbose >= 3:
+        _describe_plan(prepared)
     if prepared.options.from_facts:
         return None
-    return progress_for(len([h for h in prepared.plan.hosts if h.facts]), verbose)
+    return progress_for(len([h for h in prepared.plan.hosts if h.facts]), verbose >= 1)
+
+
+def _describe_plan(prepared: Prepared) -> None:
+    """-vvv: every host to contact, how, and what for."""
+    from checker.transports.base import get_transport
+
+    for hp in prepared.plan.hosts:
+        if not hp.facts:
+            continue
+        transport = get_transport(hp.transport)(hp.host.name, hp.host.vars,
+                                                prepared.options.timeout)
+        print(f"{hp.host.name}: {hp.transport} {transport.target()}, {len(hp.facts)} fact(s): "
+              f"{', '.join(str(k) for k in hp.facts)}", file=sys.stderr)
 
 
 def _warn_insecure(prepared: Prepared) -> None:
@@ -85,7 +177,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
         raise InputError("--remediate asks for confirmation: add --yes when not interactive")
     check_remediation_out(args.remediation_out)
-    prepared = prepare(opts)
+    prepared = prepare(opts, _warn)
     _warn_insecure(prepared)
     progress = _progress(prepared, args.verbose)
     try:
@@ -93,7 +185,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.close()
-    color = sys.stdout.isatty() and not args.no_color
+    color = _color(args)
     if args.remediate:
         from checker.remediate import remediate
 
@@ -114,10 +206,15 @@ def cmd_gather(args: argparse.Namespace) -> int:
     from checker.runner import prepare
 
     check_output_file(args.output, "--output")
-    prepared = prepare(_options(args))
+    prepared = prepare(_options(args), _warn)
     _warn_insecure(prepared)
     opts = prepared.options
-    store = gather(prepared.plan, opts.forks, opts.timeout, prepared.redactor)
+    progress = _progress(prepared, args.verbose)
+    try:
+        store = gather(prepared.plan, opts.forks, opts.timeout, prepared.redactor, progress)
+    finally:
+        if progress is not None:
+            progress.close()
     evidence.save(store, args.output, prepared.redactor)
     failed = sum(1 for facts in store.values() for f in facts.values() if not f.ok)
     total = sum(len(f) for f in store.values())
@@ -128,7 +225,7 @@ def cmd_gather(args: argparse.Namespace) -> int:
 def cmd_plan(args: argparse.Namespace) -> int:
     from checker.runner import prepare
 
-    prepared = prepare(_options(args))
+    prepared = prepare(_options(args), _warn)
     plan = prepared.plan
     print(f"{len(plan.hosts)} host(s), {len(prepared.ruleset.rules)} rule(s), "
           f"{plan.fact_count} distinct fact(s); nothing is contacted")
@@ -151,11 +248,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
         waivers = load_waivers(args.waivers, [r.id for r in ruleset.rules])
         line += f"; {len(waivers)} waiver(s) valid"
-    if args.inventory:
-        from checker.inventory import load_inventory
+    if args.inventories:
         from checker.plan import build_plan
 
-        inventory = load_inventory(args.inventory)
+        inventory = _load(args)
         build_plan(ruleset, inventory, list(inventory.hosts))
         line += f"; inventory valid ({len(inventory.hosts)} host(s))"
     print(line)
@@ -173,13 +269,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 
         for r in load_rules(args.rules or default_rules_dirs()).rules:
             print(f"{r.id:40} {r.severity.value:9} {r.hosts:20} {r.title}")
+    elif args.what == "groups":
+        print("\n".join(_load(args).graph()))
     else:
-        from checker.errors import InputError
-        from checker.inventory import load_inventory
-
-        if not args.inventory:
-            raise InputError("list hosts needs -i INVENTORY")
-        for h in load_inventory(args.inventory).hosts.values():
+        inventory = _load(args)
+        names = inventory.limit(args.limit, _warn) if args.limit else list(inventory.hosts)
+        for name in names:
+            h = inventory.hosts[name]
             groups = ",".join(g for g in h.groups if g != "all")
             print(f"{h.name:24} {h.connection:14} {groups}")
     return 0

@@ -29,7 +29,9 @@ def cmd_drift(args: argparse.Namespace) -> int:
     with open_existing(args.history) as store:
         before, after = pick(store.runs(), args.since, args.until, args.estate)
         report = drift(store.load(before.id) if before else None, store.load(after.id))
-    color = sys.stdout.isatty()
+    from checker.inventory.config import color_wanted
+
+    color = color_wanted(sys.stdout.isatty(), getattr(args, "no_color", False))
     for name, path in specs:
         get_reporter(name)(color=color and path is None).write_drift(report, path)
     return report.exit_code

@@ -6,7 +6,7 @@ All validation happens in `prepare`, before any connection opens.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -14,7 +14,7 @@ from checker import evidence
 from checker.errors import CheckerError, InputError
 from checker.evaluate.engine import Scope, evaluate
 from checker.gather import FactStore, Progress, gather
-from checker.inventory import Inventory, load_inventory
+from checker.inventory import Inventory, LoadOptions, load_inventory
 from checker.paths import default_rules_dirs
 from checker.plan import Plan, build_plan
 from checker.profiles import Profile, load_profile
@@ -42,6 +42,9 @@ class Options:
     strict_waivers: bool = False
     history: str | None = None
     estate: str | None = None
+    # several inventory sources (-i A -i B), vault passwords, extra vars (checker.inventory)
+    sources: Sequence[str] = ()
+    inventory_options: LoadOptions | None = None
 
 
 def estate_of(options: Options) -> str:
@@ -88,14 +91,20 @@ def make_options(
     )
 
 
-def prepare(options: Options) -> Prepared:
-    inventory = load_inventory(options.inventory)
+def prepare(options: Options, warn: Callable[[str], None] | None = None) -> Prepared:
+    """`warn` receives the inventory's warnings, and Ansible's for a `--limit` term that
+    matches nothing."""
+    inventory = load_inventory(options.sources or [options.inventory], options.inventory_options)
+    for warning in inventory.warnings:
+        (warn or _ignore)(warning)
     hosts = list(inventory.hosts)
     if options.limit:
-        hosts = [h.name for h in inventory.select(options.limit)]
-        if not hosts:
-            raise InputError(f"--limit {options.limit!r} matches no host in the inventory")
+        hosts = inventory.limit(options.limit, warn)
     return prepare_for(options, inventory, hosts)
+
+
+def _ignore(_: str) -> None:
+    return None
 
 
 def prepare_for(options: Options, inventory: Inventory, under_test: Sequence[str]) -> Prepared:
@@ -121,14 +130,26 @@ def select_rules(ruleset: RuleSet, options: Options) -> RuleSet:
     def chosen(rule: Rule) -> bool:
         if options.rule_ids and rule.id not in options.rule_ids:
             return False
-        if options.tags and not set(options.tags) & set(rule.tags):
+        if options.tags and "all" not in options.tags and not set(options.tags) & set(rule.tags):
             return False
         return not set(options.skip_tags) & set(rule.tags)
 
     unknown = set(options.rule_ids) - {r.id for r in ruleset.rules}
     if unknown:
         raise InputError(f"--rule: unknown rule id(s): {', '.join(sorted(unknown))}")
+    check_tags(ruleset, options)
     return RuleSet(tuple(r for r in ruleset.rules if chosen(r)))
+
+
+def check_tags(ruleset: RuleSet, options: Options) -> None:
+    """A tag no rule carries is a typo, not an empty selection: exit 3 naming the known tags
+    (Ansible would run nothing and pass)."""
+    known = {t for r in ruleset.rules for t in r.tags}
+    for flag, tags in (("--tags", options.tags), ("--skip-tags", options.skip_tags)):
+        unknown = sorted(set(tags) - known - {"all"})
+        if unknown:
+            raise InputError(f"{flag}: unknown tag(s) {', '.join(unknown)} "
+                             f"(known tags: {', '.join(sorted(known)) or 'none'})")
 
 
 def check_work(ruleset: RuleSet, plan: Plan, options: Options, hosts: int) -> None:

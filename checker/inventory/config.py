@@ -13,11 +13,15 @@ from __future__ import annotations
 import configparser
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from checker.errors import InputError
+from checker.inventory.extravars import parse_extra_vars
+from checker.inventory.loader import LoadOptions
+from checker.inventory.sources import IGNORE_EXTENSIONS
+from checker.inventory.vault import load_secrets
 
 _TRUE = ("y", "yes", "on", "1", "true", "t")
 DEFAULT_INVENTORY = "/etc/ansible/hosts"
@@ -137,3 +141,44 @@ def _convert(name: str, kind: str, raw: str, base: str | None, origin: str) -> A
     items = tuple(_unquote(x.strip()) for x in raw.split(",") if x.strip())
     return tuple(_unfrack(x, base) for x in items) if kind == "pathlist" else \
         (items if kind == "list" else raw.strip())
+
+
+def inventory_sources(given: Sequence[str], settings: AnsibleSettings) -> list[str]:
+    """The command line's inventories, else ANSIBLE_INVENTORY or ansible.cfg's, else
+    /etc/ansible/hosts when it exists (ansible-core's default)."""
+    if given:
+        return list(given)
+    sources = [s for s in settings.inventory
+               if s != DEFAULT_INVENTORY or os.path.exists(DEFAULT_INVENTORY)]
+    if not sources:
+        raise InputError("no inventory: give one (INVENTORY or -i), or set ANSIBLE_INVENTORY "
+                         "or `inventory` in ansible.cfg")
+    return sources
+
+
+def load_options(settings: AnsibleSettings, vault_ids: Sequence[str],
+                 password_files: Sequence[str], ask_vault_pass: bool,
+                 extra_vars: Sequence[str]) -> LoadOptions:
+    """Vault passwords as ansible-core gathers them (vault_identity_list, --vault-id,
+    --vault-password-file, vault_password_file, --ask-vault-pass), and the extra vars."""
+    files = list(password_files)
+    if settings.vault_password_file:
+        files.append(settings.vault_password_file)
+    vault = load_secrets([*settings.vault_identity_list, *vault_ids], files,
+                         ask_vault_pass or settings.ask_vault_pass)
+    ignore = settings.inventory_ignore_extensions
+    return LoadOptions(vault, parse_extra_vars(extra_vars, vault),
+                       IGNORE_EXTENSIONS if ignore is None else ignore)
+
+
+def color_wanted(is_tty: bool, no_color_flag: bool = False,
+                 env: Mapping[str, str] | None = None) -> bool:
+    """Colour only on a terminal, and never with --no-color, NO_COLOR (any value,
+    no-color.org), TERM=dumb, or ANSIBLE_NOCOLOR / `nocolor` in ansible.cfg."""
+    env = os.environ if env is None else env
+    if not is_tty or no_color_flag or env.get("NO_COLOR") or env.get("TERM") == "dumb":
+        return False
+    try:
+        return not load_settings(env).nocolor
+    except InputError:
+        return False

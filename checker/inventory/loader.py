@@ -20,7 +20,7 @@ from typing import Any
 from checker.inventory.data import InventoryData, Layer, Where
 from checker.inventory.files import ExpansionBudget, Loading
 from checker.inventory.model import Host, Inventory
-from checker.inventory.sources import SourceReader, vars_folder
+from checker.inventory.sources import IGNORE_EXTENSIONS, SourceReader, vars_folder
 from checker.inventory.templating import Resolver
 from checker.inventory.varsfiles import VarsDir, VarsLoader
 from checker.inventory.vault import VaultSecrets
@@ -30,6 +30,7 @@ from checker.inventory.vault import VaultSecrets
 class LoadOptions:
     vault: VaultSecrets = field(default_factory=VaultSecrets)
     extra_vars: Layer = field(default_factory=Layer)
+    ignore_extensions: tuple[str, ...] = IGNORE_EXTENSIONS
 
 
 def load_inventory(sources: str | Path | Sequence[str | Path],
@@ -37,7 +38,7 @@ def load_inventory(sources: str | Path | Sequence[str | Path],
     opts = options or LoadOptions()
     names = [str(sources)] if isinstance(sources, (str, Path)) else [str(s) for s in sources]
     loading = Loading(opts.vault, ExpansionBudget(), [])
-    data = SourceReader(loading).read(names)
+    data = SourceReader(loading, opts.ignore_extensions).read(names)
     folders = [f for f in (vars_folder(s) for s in names) if f is not None]
     precedence = _Precedence(data, folders, VarsLoader(loading), opts.extra_vars)
     precedence.load_all()

@@ -69,7 +69,7 @@ def test_bad_input(case: str, tmp_path: Path, listener: tuple[socket.socket, int
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKER_TEST_")}
     before = sorted(work.rglob("*"))
     proc = subprocess.run(
-        [sys.executable, "-m", "checker", "apply", "inventory.yml",
+        [sys.executable, "-m", "checker", "apply", case.get("inventory", "inventory.yml"),
          "-r", case.get("rules", "rules.yml"), *case.get("args", [])],
         cwd=work, capture_output=True, text=True, timeout=60, env=env,
     )
