@@ -288,7 +288,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from checker.transports.base import connection_names
 
     if args.what == "rules":
-        doc = rules_file_schema(dict(load_all().items()), sorted(OPERATORS))
+        doc = rules_file_schema(dict(load_all().items()), OPERATORS)
     elif args.what == "waivers":
         from checker.waivers import WAIVERS_SCHEMA
 

@@ -202,7 +202,9 @@ class SyncRulesCollector(_AdSync):
 
     ```yaml
     facts: {rules: adsync.sync_rules}
-    that: "'In from AD - User Exchange' in rules | selectattr('enabled') | map(attribute='name')"
+    expect:
+      - that: "'In from AD - User Exchange' in rules | selectattr('enabled')
+          | map(attribute='name')"
     ```
     """
 

@@ -2,15 +2,22 @@
 
 Each operator takes (actual, expected, now) and returns a bool. A type mismatch raises
 ExpressionError, which the engine reports as an `error` row, never a silent False.
+
+Each entry also declares its `value`: a JSON Schema (`value_schema`, used by the generated
+rule schema), a phrase for people (`value_doc`), an example, and `parse`, which turns a
+literal value into what the check uses (a compiled regex, a version, a duration). Validation
+runs `parse` on every literal value, so a bad regex is a file:line message before any host
+is contacted, not an `error` row at run time. docs/operators.md is generated from the table.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import re
 from collections.abc import Callable, Sized
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from checker.errors import ExpressionError
@@ -25,6 +32,41 @@ class Operator:
     check: Check
     doc: str
     value_schema: dict[str, Any]
+    value_doc: str = "any value"
+    example: Any = None
+    parse: Callable[[Any], object] | None = None  # raises ExpressionError on a bad value
+
+    def check_value(self, value: Any) -> None:
+        """Raise ExpressionError when a literal (untemplated) value cannot be used: not of
+        `value_schema`, or refused by `parse`."""
+        if is_template(value):
+            return
+        if self.value_schema and not _conforms(self.value_schema, value):
+            raise ExpressionError(f"needs {self.value_doc} as its value (got {value!r})")
+        if self.parse is not None:
+            self.parse(value)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(schema_json: str) -> Callable[[Any], Any]:
+    import fastjsonschema
+
+    return fastjsonschema.compile(json.loads(schema_json))
+
+
+def _conforms(schema: dict[str, Any], value: Any) -> bool:
+    import fastjsonschema
+
+    try:
+        _compiled(json.dumps(schema, sort_keys=True))(value)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
+def is_template(value: Any) -> bool:
+    """A value rendered per host or object at run time (`"{{ other.version }}"`)."""
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
 
 
 def _ordered(fn: Callable[[Any, Any], bool]) -> Check:
@@ -118,56 +160,69 @@ _LIST = {"type": "array"}
 _STR = {"type": "string"}
 _BOOL = {"type": "boolean"}
 _VERSION = {"type": ["string", "number"]}
+_LIST_DOC = "a list"
+_REGEX_DOC = "a regular expression (Python syntax)"
+_VERSION_DOC = "a dotted version, like 1.1.105.0"
+_AGE_DOC = "a duration: a number and s, m, h, d or w (30m, 24h, 7d)"
+
+
+def _parse_regex(value: Any) -> object:
+    return _pattern(str(value))
+
+
+def _regex_op(name: str, check: Check, doc: str) -> Operator:
+    return Operator(name, check, doc, _STR, _REGEX_DOC, r"^SMTP:[^@\s]+@contoso\.com$",
+                    _parse_regex)
+
+
+def _version_op(name: str, fn: Callable[[tuple[int, ...], tuple[int, ...]], bool],
+                doc: str) -> Operator:
+    return Operator(name, _version(fn), doc, _VERSION, _VERSION_DOC, "1.1.105.0", version_tuple)
+
 
 _TABLE = [
-    Operator("eq", lambda a, e, n: a == e, "actual equals value", _ANY),
-    Operator("ne", lambda a, e, n: a != e, "actual differs from value", _ANY),
-    Operator("lt", _ordered(lambda a, e: a < e), "actual < value", _ANY),
-    Operator("le", _ordered(lambda a, e: a <= e), "actual <= value", _ANY),
-    Operator("gt", _ordered(lambda a, e: a > e), "actual > value", _ANY),
-    Operator("ge", _ordered(lambda a, e: a >= e), "actual >= value", _ANY),
-    Operator("in", lambda a, e, n: a in _collection(e, "in"), "actual is one of value", _LIST),
-    Operator(
-        "not_in", lambda a, e, n: a not in _collection(e, "not_in"), "actual is not in value", _LIST
-    ),
-    Operator(
-        "contains", lambda a, e, n: e in _collection(a, "contains"), "value is in actual", _ANY
-    ),
-    Operator(
-        "not_contains",
-        lambda a, e, n: e not in _collection(a, "not_contains"),
-        "value is not in actual",
-        _ANY,
-    ),
-    Operator(
-        "subset",
-        lambda a, e, n: _as_set(a, "subset") <= _as_set(e, "subset"),
-        "every element of actual is in value",
-        _LIST,
-    ),
-    Operator(
-        "superset",
-        lambda a, e, n: _as_set(a, "superset") >= _as_set(e, "superset"),
-        "every element of value is in actual",
-        _LIST,
-    ),
-    Operator("regex", lambda a, e, n: _regex(a, e), "actual matches the regex", _STR),
-    Operator("not_regex", lambda a, e, n: not _regex(a, e), "actual does not match", _STR),
-    Operator("each_regex", _each(True), "every value (of a list) matches the regex", _STR),
-    Operator("each_not_regex", _each(False), "no value (of a list) matches the regex", _STR),
-    Operator("max_length", _max_length, "the value (each, of a list) is at most N long",
-             {"type": "integer", "minimum": 0}),
-    Operator("exists", lambda a, e, n: (a is not None) == bool(e), "actual is present", _BOOL),
-    Operator("empty", _empty, "actual has no elements", _BOOL),
-    Operator("version_eq", _version(lambda a, e: a == e), "same version", _VERSION),
-    Operator("version_ne", _version(lambda a, e: a != e), "another version", _VERSION),
-    Operator("version_lt", _version(lambda a, e: a < e), "older version", _VERSION),
-    Operator("version_le", _version(lambda a, e: a <= e), "older or same version", _VERSION),
-    Operator("version_gt", _version(lambda a, e: a > e), "newer version", _VERSION),
-    Operator("version_ge", _version(lambda a, e: a >= e), "newer or same version", _VERSION),
-    Operator("older_than", _age(newer=False), "a time older than a duration", _STR),
-    Operator("newer_than", _age(newer=True), "a time newer than a duration", _STR),
+    Operator("eq", lambda a, e, n: a == e, "actual equals value", _ANY, example="Enabled"),
+    Operator("ne", lambda a, e, n: a != e, "actual differs from value", _ANY, example="Disabled"),
+    Operator("lt", _ordered(lambda a, e: a < e), "actual < value", _ANY, example=100),
+    Operator("le", _ordered(lambda a, e: a <= e), "actual <= value", _ANY, example=100),
+    Operator("gt", _ordered(lambda a, e: a > e), "actual > value", _ANY, example=0),
+    Operator("ge", _ordered(lambda a, e: a >= e), "actual >= value", _ANY, example=15332),
+    Operator("in", lambda a, e, n: a in _collection(e, "in"), "actual is one of value", _LIST,
+             _LIST_DOC, ["Enabled", "Staged"]),
+    Operator("not_in", lambda a, e, n: a not in _collection(e, "not_in"),
+             "actual is not in value", _LIST, _LIST_DOC, ["Failed", "Stopped"]),
+    Operator("contains", lambda a, e, n: e in _collection(a, "contains"),
+             "value is in actual (a list or string)", _ANY, example="msExchRecipientTypeDetails"),
+    Operator("not_contains", lambda a, e, n: e not in _collection(a, "not_contains"),
+             "value is not in actual (a list or string)", _ANY, example=" "),
+    Operator("subset", lambda a, e, n: _as_set(a, "subset") <= _as_set(e, "subset"),
+             "every element of actual is in value", _LIST, _LIST_DOC, ["contoso.com"]),
+    Operator("superset", lambda a, e, n: _as_set(a, "superset") >= _as_set(e, "superset"),
+             "every element of value is in actual", _LIST, _LIST_DOC,
+             ["mailNickname", "targetAddress"]),
+    _regex_op("regex", lambda a, e, n: _regex(a, e), "actual (a string) matches the regex"),
+    _regex_op("not_regex", lambda a, e, n: not _regex(a, e), "actual does not match the regex"),
+    _regex_op("each_regex", _each(True), "every value (a string, or each of a list) matches"),
+    _regex_op("each_not_regex", _each(False), "no value (a string, or any of a list) matches"),
+    Operator("max_length", _max_length, "the string (or each of a list) is at most N long",
+             {"type": "integer", "minimum": 0}, "a whole number, 0 or more", 64),
+    Operator("exists", lambda a, e, n: (a is not None) == bool(e),
+             "true: actual is present and not null; false: absent or null", _BOOL,
+             "true or false", True),
+    Operator("empty", _empty, "true: actual has no elements; false: it has some", _BOOL,
+             "true or false", True),
+    _version_op("version_eq", lambda a, e: a == e, "the same version (1.1 = 1.1.0)"),
+    _version_op("version_ne", lambda a, e: a != e, "another version"),
+    _version_op("version_lt", lambda a, e: a < e, "an older version"),
+    _version_op("version_le", lambda a, e: a <= e, "an older or the same version"),
+    _version_op("version_gt", lambda a, e: a > e, "a newer version"),
+    _version_op("version_ge", lambda a, e: a >= e, "a newer or the same version"),
+    Operator("older_than", _age(newer=False), "a time older than the duration before now",
+             _STR, _AGE_DOC, "7d", parse_duration),
+    Operator("newer_than", _age(newer=True), "a time newer than the duration before now",
+             _STR, _AGE_DOC, "3h", parse_duration),
 ]
+
 
 def _typed(op: Operator) -> Operator:
     """Any TypeError inside an operator is a type mismatch: an error row, never False."""
@@ -180,7 +235,7 @@ def _typed(op: Operator) -> Operator:
                 f"{op.name}: cannot apply to {_kind(actual)} and {_kind(expected)}"
             ) from e
 
-    return Operator(op.name, check, op.doc, op.value_schema)
+    return replace(op, check=check)
 
 
 OPERATORS: dict[str, Operator] = {op.name: _typed(op) for op in _TABLE}

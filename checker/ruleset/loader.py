@@ -66,7 +66,7 @@ def _walk(folder: Path) -> list[Path]:
 
 @functools.lru_cache(maxsize=1)
 def _schema() -> dict[str, Any]:
-    return rule_schema(dict(load_all().items()), sorted(OPERATORS))
+    return rule_schema(dict(load_all().items()), OPERATORS, values=False)  # values: semantics
 
 
 @functools.lru_cache(maxsize=1)
@@ -168,6 +168,10 @@ def _schema_problem(error: jsonschema.ValidationError, item: Any, file: str) -> 
 
 
 def _short(error: jsonschema.ValidationError) -> str:
+    path = list(error.absolute_path)
+    if path[-1:] == ["op"] and error.validator == "enum":
+        return (f"unknown operator {error.instance!r}; the operators are: "
+                f"{', '.join(error.validator_value)}")
     if error.validator == "enum":
         allowed = ", ".join(map(str, error.validator_value))
         return f"{error.instance!r} is not one of: {allowed}"

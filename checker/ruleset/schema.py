@@ -5,6 +5,7 @@ Nobody edits a master schema by hand: `checker schema rules` prints this.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from checker.ruleset.model import RULE_ID_PATTERN, Severity
@@ -52,28 +53,44 @@ def _fact_schema(collectors: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _check_schema(operators: list[str]) -> dict[str, Any]:
-    return {
-        "oneOf": [
-            {
-                "type": "object",
-                "required": ["key", "op"],
-                "additionalProperties": False,
-                "properties": {
-                    "key": {"type": "string", "pattern": r"^[A-Za-z_][\w]*(\.[\w]+|\[\d+\])*$"},
-                    "op": {"type": "string", "enum": operators},
-                    "value": {},
-                    "msg": {"type": "string"},
-                },
-            },
-            {
-                "type": "object",
-                "required": ["that"],
-                "additionalProperties": False,
-                "properties": {"that": _template("Jinja expression"), "msg": {"type": "string"}},
-            },
-        ]
+# A `value` may be a template, rendered per host or object at run time.
+TEMPLATE_VALUE = {"type": "string", "pattern": r"\{\{|\{%", "description": "a Jinja template"}
+
+
+def _value_schema(op: Any) -> dict[str, Any]:
+    schema = dict(op.value_schema)
+    if not schema:
+        return {}
+    return {"anyOf": [schema, TEMPLATE_VALUE], "description": op.value_doc}
+
+
+def _check_schema(operators: Mapping[str, Any], values: bool) -> dict[str, Any]:
+    """`key`/`op`/`value`, or `that`; with `values`, each operator's value checked by its own
+    schema (for editors: `validate` checks values after the structure, the same schemas
+    compiled per operator, which is much faster than 27 if/then branches per check).
+    if/then/else rather than oneOf, so an unknown operator is reported as one (not as a
+    missing `that`)."""
+    per_operator = [
+        {"if": {"required": ["op"], "properties": {"op": {"const": name}}},
+         "then": {"properties": {"value": _value_schema(op)}}}
+        for name, op in sorted(operators.items())
+    ] if values else []
+    keyed = {
+        "required": ["key", "op", "value"],
+        "additionalProperties": False,
+        "properties": {
+            "key": {"type": "string", "pattern": r"^[A-Za-z_][\w]*(\.[\w]+|\[\d+\])*$"},
+            "op": {"type": "string", "enum": sorted(operators)},
+            "value": {},
+            "msg": {"type": "string"},
+        },
+        **({"allOf": per_operator} if per_operator else {}),
     }
+    that = {
+        "additionalProperties": False,
+        "properties": {"that": _template("Jinja expression"), "msg": {"type": "string"}},
+    }
+    return {"type": "object", "if": {"required": ["that"]}, "then": that, "else": keyed}
 
 
 TASK_SCHEMA: dict[str, Any] = {
@@ -106,7 +123,9 @@ TASK_SCHEMA: dict[str, Any] = {
 }
 
 
-def rule_schema(collectors: dict[str, Any], operators: list[str]) -> dict[str, Any]:
+def rule_schema(
+    collectors: dict[str, Any], operators: Mapping[str, Any], values: bool = True
+) -> dict[str, Any]:
     return {
         "type": "object",
         "required": ["id", "title", "severity", "hosts", "expect"],
@@ -127,14 +146,16 @@ def rule_schema(collectors: dict[str, Any], operators: list[str]) -> dict[str, A
             "max_failures": {"type": "integer", "minimum": 0},
             "max_failure_pct": {"type": "number", "minimum": 0, "maximum": 100},
             "max_offenders": {"type": "integer", "minimum": 0},
-            "expect": {"type": "array", "minItems": 1, "items": _check_schema(operators)},
+            "expect": {"type": "array", "minItems": 1, "items": _check_schema(operators, values)},
             "remediation": {"type": "array", "items": TASK_SCHEMA},
             "references": {"type": "array", "items": {"type": "string"}},
         },
     }
 
 
-def rules_file_schema(collectors: dict[str, Any], operators: list[str]) -> dict[str, Any]:
+def rules_file_schema(
+    collectors: dict[str, Any], operators: Mapping[str, Any]
+) -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "checker rules file",

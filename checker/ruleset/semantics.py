@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from checker.errors import CheckerError, RuleError
+from checker.errors import CheckerError, ExpressionError, RuleError
 from checker.lang.expressions import problems as template_problems
+from checker.lang.operators import OPERATORS
 from checker.ruleset.model import Rule
 
 RESERVED_NAMES = ("item", "host", "vars", "now")
@@ -29,6 +30,7 @@ def semantic_problems(rules: list[Rule]) -> list[CheckerError]:
         out += [_err(rule, f"{label}: {m}", label) for label, m in _template_problems(rule)]
         out += [_err(rule, f"fact {f.name}: `all` needs `from`", f"facts.{f.name}")
                 for f in rule.facts if f.all_hosts and not f.from_pattern]
+        out += _value_problems(rule)
     out += _cycles(rules, seen)
     return out
 
@@ -36,6 +38,22 @@ def semantic_problems(rules: list[Rule]) -> list[CheckerError]:
 def _err(rule: Rule, message: str, path: str = "") -> RuleError:
     line = rule.line_of(path) if path else rule.source.line
     return RuleError(f"rule {rule.id}: {message}", rule.source.file, line)
+
+
+def _value_problems(rule: Rule) -> list[CheckerError]:
+    """Each literal operator value checked against the operator's value schema and parsed
+    as the check will use it (a regex compiled, a version or a duration read), so a bad one
+    is found now rather than as an `error` row."""
+    out: list[CheckerError] = []
+    for i, c in enumerate(rule.expect):
+        op = OPERATORS.get(c.op or "")
+        if op is None:
+            continue
+        try:
+            op.check_value(c.value)
+        except ExpressionError as e:
+            out.append(_err(rule, f"expect[{i}].value: op {op.name}: {e}", f"expect[{i}].value"))
+    return out
 
 
 def _template_problems(rule: Rule) -> list[tuple[str, str]]:
