@@ -1,28 +1,7 @@
 """LDAP transport (ldap3): one bound connection per host per run, paged and streamed searches.
 
-Inventory variables (`ansible_connection: ldap`):
-
-    ansible_host / ansible_port     the DC (default port 389, or 636 for ldaps://)
-    ansible_user / ansible_password  bind identity: user@domain (simple, kerberos), DOMAIN\\user
-                                    (ntlm); none for an anonymous bind
-    checker_ldap_url                ldap[s]://host[:port] (default ldap://ansible_host)
-    checker_ldap_auth               simple (default) | kerberos (SASL GSSAPI, extra 'kerberos')
-                                    | ntlm (MS Sicily bind, Windows DCs only, never over plain LDAP)
-    checker_ldap_starttls           StartTLS before the bind on ldap:// (default: true when
-                                    the bind carries a password or a Kerberos ticket)
-    checker_ldap_allow_plaintext    allow a bind over plain ldap:// (default false; warned
-                                    about on every run and in every report)
-    checker_ldap_validate_certs     verify the server certificate (default true)
-    checker_ldap_ca_file            PEM bundle of the CAs to trust (default: system store)
-    checker_ldap_server_name        the DC's name in its certificate and Kerberos principal
-                                    (default: the host of the URL)
-    checker_ldap_keytab             keytab for the kerberos principal in ansible_user
-    checker_ldap_scope              domain (default) | forest: forest-wide searches go to the
-                                    Global Catalog (3268, or 3269 with ldaps://), base ""
-    checker_ldap_page_size          paged-search page size (default and maximum 1000)
-    checker_ldap_parallel           connections for large subtree searches (default 4), all on
-                                    the one address the name resolved to, checked by
-                                    dsServiceName
+Inventory variables (`ansible_connection: ldap`): declared once in `LDAP_VARS`
+(checker/transports/ldap_settings.py), listed in docs/transport-variables.md.
 """
 
 from __future__ import annotations
@@ -44,6 +23,7 @@ from checker.requests import LdapRequest, LdapSearch
 from checker.transports.base import Transport, transports
 from checker.transports.ldap_bind import bind_failure, describe_error
 from checker.transports.ldap_settings import (
+    LDAP_VARS,
     LdapSettings,
     connection_args,
     insecure,
@@ -68,6 +48,8 @@ _ACCESS_CODES = {50: "insufficient access rights", 1: "operations error (not aut
 @transports.register("ldap")
 class LdapTransport(Transport):
     """A bound ldap3 connection; searches are paged and streamed as generators."""
+
+    variables = LDAP_VARS
 
     def __init__(self, host: str, hostvars: Mapping[str, Any], timeout: float) -> None:
         super().__init__(host, hostvars, timeout)

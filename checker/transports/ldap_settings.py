@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import math
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,35 +19,51 @@ from typing import Any
 import ldap3
 
 from checker.errors import TransportError
+from checker.transports.variables import Var, VarTable
 
-_TRUE = {"true", "yes", "on", "1"}
-_FALSE = {"false", "no", "off", "0"}
 _URL = re.compile(r"^(ldaps?)://(\[[0-9a-fA-F:.]+\]|[^:/\s]+)(?::(\d{1,5}))?/?$")
 AUTHS = ("simple", "ntlm", "kerberos")
 SCOPES = ("domain", "forest")
 MAX_PAGE_SIZE = 1000  # a Windows DC's MaxPageSize default: larger pages come back at 1000
 DEFAULT_PARALLEL = 4  # connections for a large subtree search, all pinned to one DC
 
-
-def _bool(value: Any, name: str, problems: list[str]) -> bool | None:
-    if isinstance(value, bool) or value is None:
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE | _FALSE:
-        return text in _TRUE
-    problems.append(f"{name}: expected a boolean, got {value!r}")
-    return None
-
-
-def _int(value: Any, name: str, low: int, high: int, problems: list[str]) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = low - 1
-    if not low <= number <= high:
-        problems.append(f"{name}: expected an integer {low}..{high}, got {value!r}")
-        return None
-    return number
+LDAP_VARS = VarTable("ldap", (
+    Var("remote_addr", ("ansible_host",),
+        description="The DC to connect to (default: the inventory host name)."),
+    Var("port", ("ansible_port",), "int", minimum=1, maximum=65535,
+        description="Port when the URL has none (default 389, or 636 for ldaps://)."),
+    Var("remote_user", ("ansible_user",),
+        description="Bind identity: user@domain (simple, kerberos), DOMAIN\\user (ntlm); "
+                    "none for an anonymous bind."),
+    Var("remote_password", ("ansible_password",), secret=True, description="Bind password."),
+    Var("url", ("checker_ldap_url",), description="ldap[s]://host[:port] "
+        "(default ldap://ansible_host)."),
+    Var("auth", ("checker_ldap_auth",), choices=AUTHS, default="simple",
+        description="simple, kerberos (SASL GSSAPI, extra 'kerberos') or ntlm (Windows "
+                    "DCs only, never over plain LDAP)."),
+    Var("starttls", ("checker_ldap_starttls",), "bool",
+        description="StartTLS before the bind on ldap:// (default: true when the bind "
+                    "carries a password or a Kerberos ticket)."),
+    Var("allow_plaintext", ("checker_ldap_allow_plaintext",), "bool", default=False,
+        description="Allow a bind over plain ldap:// (warned about on every run)."),
+    Var("validate_certs", ("checker_ldap_validate_certs",), "bool", default=True,
+        description="Verify the DC's certificate."),
+    Var("ca_file", ("checker_ldap_ca_file",), "path", must_exist=True,
+        description="PEM bundle of the CAs to trust (default: the system store)."),
+    Var("server_name", ("checker_ldap_server_name",),
+        description="The DC's name in its certificate and Kerberos principal (default: the "
+                    "host of the URL)."),
+    Var("keytab", ("checker_ldap_keytab",), "path", must_exist=True,
+        description="Keytab for the Kerberos principal in ansible_user."),
+    Var("scope", ("checker_ldap_scope",), choices=SCOPES, default="domain",
+        description="forest: forest-wide searches go to the Global Catalog (3268, or 3269 "
+                    "with ldaps://), base \"\"."),
+    Var("page_size", ("checker_ldap_page_size",), "int", default=MAX_PAGE_SIZE, minimum=1,
+        maximum=100000, description="Paged-search page size (at most 1000 is used)."),
+    Var("parallel", ("checker_ldap_parallel",), "int", default=DEFAULT_PARALLEL, minimum=1,
+        maximum=16, description="Connections for large subtree searches, all on the one "
+                                "address the name resolved to."),
+))
 
 
 def is_ip(host: str) -> bool:
@@ -108,61 +123,39 @@ class LdapSettings:
 
     @classmethod
     def _parse(cls, host: str, v: Mapping[str, Any]) -> tuple[LdapSettings | None, list[str]]:
-        p: list[str] = []
-        target = v.get("ansible_host") or host
-        url = str(v.get("checker_ldap_url") or f"ldap://{target}")
+        t, p = LDAP_VARS.read(v)
+        target = t["remote_addr"] or host
+        url = str(t["url"] or f"ldap://{target}")
         m = _URL.match(url)
         if not m:
             p.append(f"checker_ldap_url: expected ldap[s]://host[:port], got {url!r}")
             m = _URL.match(f"ldap://{target}") or _URL.match("ldap://invalid")
         assert m is not None
         use_ssl = m.group(1) == "ldaps"
-        port = _int(m.group(3) or v.get("ansible_port") or (636 if use_ssl else 389),
-                    "port", 1, 65535, p) or 389
-        auth = str(v.get("checker_ldap_auth", "simple")).lower()
-        user, password = v.get("ansible_user"), v.get("ansible_password")
-        binds = bool(user) or auth == "kerberos"
-        starttls = _bool(v.get("checker_ldap_starttls", binds and not use_ssl),
-                         "checker_ldap_starttls", p)
+        port = int(m.group(3) or t["port"] or (636 if use_ssl else 389))
+        if not 1 <= port <= 65535:
+            p.append(f"checker_ldap_url: port {port} is not 1-65535")
+        user, password = t["remote_user"], t["remote_password"]
+        starttls = t["starttls"]
+        if starttls is None:  # on by default when the bind carries something
+            starttls = (bool(user) or t["auth"] == "kerberos") and not use_ssl
         if starttls and use_ssl:
             p.append("checker_ldap_starttls: not with an ldaps:// URL (TLS is already on)")
-        requested = _int(v.get("checker_ldap_page_size", MAX_PAGE_SIZE),
-                         "checker_ldap_page_size", 1, 100000, p) or MAX_PAGE_SIZE
-        parallel = _int(v.get("checker_ldap_parallel", DEFAULT_PARALLEL),
-                        "checker_ldap_parallel", 1, 16, p) or 1
         settings = cls(
             url=f"{m.group(1)}://{m.group(2)}:{port}", host=m.group(2).strip("[]"),
-            port=port, use_ssl=use_ssl, starttls=bool(starttls), auth=auth,
+            port=port, use_ssl=use_ssl, starttls=bool(starttls), auth=t["auth"],
             user=str(user) if user else None, password=str(password) if password else None,
-            validate_certs=_bool(v.get("checker_ldap_validate_certs", True),
-                                 "checker_ldap_validate_certs", p) is not False,
-            ca_file=_file(v, "checker_ldap_ca_file", p),
-            server_name=str(v["checker_ldap_server_name"])
-            if v.get("checker_ldap_server_name") else None,
-            page_size=min(requested, MAX_PAGE_SIZE), requested_page_size=requested,
-            parallel=parallel,
-            allow_plaintext=_bool(v.get("checker_ldap_allow_plaintext", False),
-                                  "checker_ldap_allow_plaintext", p) is True,
-            keytab=_file(v, "checker_ldap_keytab", p),
-            scope=str(v.get("checker_ldap_scope", "domain")).lower(),
+            validate_certs=t["validate_certs"], ca_file=t["ca_file"],
+            server_name=t["server_name"], page_size=min(t["page_size"], MAX_PAGE_SIZE),
+            requested_page_size=t["page_size"], parallel=t["parallel"],
+            allow_plaintext=t["allow_plaintext"], keytab=t["keytab"], scope=t["scope"],
         )
         p += _auth_problems(settings)
         return settings, p
 
 
-def _file(v: Mapping[str, Any], name: str, problems: list[str]) -> str | None:
-    value = v.get(name)
-    if value and not os.path.isfile(str(value)):
-        problems.append(f"{name}: no such file {value!r}")
-    return str(value) if value else None
-
-
 def _auth_problems(s: LdapSettings) -> list[str]:
     p: list[str] = []
-    if s.auth not in AUTHS:
-        p.append(f"checker_ldap_auth: expected one of {', '.join(AUTHS)}, got {s.auth!r}")
-    if s.scope not in SCOPES:
-        p.append(f"checker_ldap_scope: expected domain or forest, got {s.scope!r}")
     if s.auth == "ntlm":
         if not s.user or "\\" not in s.user:
             p.append("checker_ldap_auth: ntlm needs ansible_user as DOMAIN\\user")

@@ -122,7 +122,7 @@ def convert(var: Var, raw: Any) -> tuple[Any, str | None]:
     if var.type in ("int", "float") and not _in_range(var, value):
         return None, f"must be {_range_text(var)}"
     if var.must_exist and not os.path.isfile(value):
-        return None, "is not a readable file"
+        return None, "names no such file"
     return value, None
 
 

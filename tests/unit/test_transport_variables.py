@@ -151,6 +151,7 @@ def test_schema_and_docs_come_from_the_tables(capsys: pytest.CaptureFixture[str]
     assert props["ansible_psrp_auth"]["anyOf"][0]["enum"] == list(PSRP_VARS.by_option["auth"]
                                                                   .choices)
     assert "ansible.builtin.psrp" in props["ansible_connection"]["enum"]
+    assert props["checker_ldap_auth"]["anyOf"][0]["enum"] == ["simple", "ntlm", "kerberos"]
     docs = (ROOT / "docs" / "transport-variables.md").read_text()
     assert docs == docs_markdown(), \
         "run: python -m checker.transports.variables > docs/transport-variables.md"
