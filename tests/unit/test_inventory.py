@@ -118,3 +118,61 @@ def test_limit_patterns(pattern: str, expected: list[str]) -> None:
     groups = {"domain_controllers": ["dc1", "dc2"], "aadconnect": ["aadc1", "aadc2"],
               "staging": ["aadc2"]}
     assert select(pattern, hosts, groups) == expected
+
+
+BOMB = '''a: &a ["x","x","x","x","x","x","x","x","x"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+'''
+
+
+def test_aliases_are_never_expanded_per_host(tmp_path: Path) -> None:
+    """The 216-byte group_vars/all.yml above stands for 531,441 values; 200 hosts read it
+    without anyone expanding it (it took 58 s and 3.45 GB when each host copied it)."""
+    write(tmp_path, "group_vars/all.yml", BOMB)
+    hosts = "".join(f"    h{i}:\n" for i in range(200))
+    inv = load_inventory(write(tmp_path, "inv.yml", "all:\n  hosts:\n" + hosts))
+    values = [inv.hosts[f"h{i}"].vars["f"] for i in range(200)]
+    assert all(v[0] is v[1] for v in values)  # the shared node stays shared
+
+
+def test_vault_password_scripts(tmp_path: Path) -> None:
+    from checker.inventory.vault import load_secrets
+
+    plain = write(tmp_path, "pw.sh", "#!/bin/sh\necho from-script\n")
+    client = write(tmp_path, "keyring-client.sh", '#!/bin/sh\necho "$1:$2"\n')
+    plain.chmod(0o755)
+    client.chmod(0o755)
+    vault = load_secrets([f"prod@{client}"], [str(plain)], False)
+    assert vault.secrets == [("prod", b"--vault-id:prod"), ("default", b"from-script")]
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("plugin.yml", "plugin: microsoft.ad.ldap\n", "inventory plugin configuration"),
+    ("inv.toml", "[all]\n", "TOML inventories are not supported"),
+    ("hosts", "[dcs]\ndc[01:3]\n", "hosts:2: host range must specify equal-length"),
+    ("hosts", "[dcs]\ndc[5:1:0]\n", "hosts:2: host range step must be a positive number"),
+    ("inv.yml", "all:\n  hosts:\n    5986:\n", "inv.yml:3: host pattern 5986 must be a string"),
+])
+def test_inventories_refused_with_a_reason(tmp_path: Path, name: str, text: str,
+                                           message: str) -> None:
+    with pytest.raises(InventoryError) as e:
+        load_inventory(write(tmp_path, name, text))
+    assert message in str(e.value)
+
+
+def test_inventory_scripts_are_never_run(tmp_path: Path) -> None:
+    script = write(tmp_path, "ec2.py", f"#!/bin/sh\ntouch {tmp_path}/ran\n")
+    script.chmod(0o755)
+    with pytest.raises(InventoryError, match="never runs inventory code"):
+        load_inventory(script)
+    assert not (tmp_path / "ran").exists()
+
+
+def test_yaml_warnings_are_kept(tmp_path: Path) -> None:
+    inv = load_inventory(write(tmp_path, "inv.yml", "all:\n  hostz:\n    dc1:\n"))
+    assert inv.warnings == (f"{tmp_path}/inv.yml:2: skipping unexpected key 'hostz' in group "
+                            "'all': only vars, children and hosts are valid",)
