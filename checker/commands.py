@@ -8,73 +8,17 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from checker.cli_inventory import color as _color
+from checker.cli_inventory import forks as _forks
+from checker.cli_inventory import load as _load
+from checker.cli_inventory import sources_and_options as _inventory
+from checker.cli_inventory import split as _split
+from checker.cli_inventory import warn as _warn
 from checker.paths import default_rules_dirs
 
 if TYPE_CHECKING:
-    from checker.inventory import Inventory, LoadOptions
-    from checker.inventory.config import AnsibleSettings
     from checker.reporters.progress import HostLines, LiveLine
     from checker.runner import Options, Prepared
-
-
-def _settings(args: argparse.Namespace) -> AnsibleSettings:
-    """ansible.cfg and ANSIBLE_* (read once per command)."""
-    from checker.inventory.config import load_settings
-
-    if not hasattr(args, "_settings"):
-        args._settings = load_settings()
-        for warning in args._settings.warnings:
-            _warn(warning)
-    return args._settings
-
-
-def _inventory(args: argparse.Namespace) -> tuple[list[str], LoadOptions]:
-    """The inventory sources (positional, -i, else ANSIBLE_INVENTORY/ansible.cfg) and how to
-    load them (vault passwords, extra vars)."""
-    from checker.inventory.config import inventory_sources, load_options
-
-    settings = _settings(args)
-    given = [*([args.inventory] if getattr(args, "inventory", None) else []), *args.inventories]
-    sources = inventory_sources(given, settings)
-    options = load_options(settings, args.vault_id, args.vault_password_files,
-                           args.ask_vault_pass, args.extra_vars)
-    if args.verbose >= 2:
-        _describe_settings(settings, sources)
-    return sources, options
-
-
-def _load(args: argparse.Namespace) -> Inventory:
-    from checker.inventory import load_inventory
-
-    sources, options = _inventory(args)
-    inventory = load_inventory(sources, options)
-    for warning in inventory.warnings:
-        _warn(warning)
-    return inventory
-
-
-def _describe_settings(settings: AnsibleSettings, sources: list[str]) -> None:
-    print(f"config file = {settings.config_file or 'none'}", file=sys.stderr)
-    for name, origin in sorted(settings.origins.items()):
-        print(f"  {name} from {origin}", file=sys.stderr)
-    print(f"inventory = {', '.join(sources)}", file=sys.stderr)
-
-
-def _split(values: list[str]) -> list[str]:
-    """Ansible's comma-separated, repeatable --tags/--skip-tags."""
-    return [t.strip() for v in values for t in v.split(",") if t.strip()]
-
-
-def _forks(args: argparse.Namespace) -> int:
-    from checker.errors import InputError
-
-    if getattr(args, "forks", None) is not None:
-        return int(args.forks)
-    configured = _settings(args).forks
-    if configured is not None and configured < 1:
-        raise InputError(f"forks must be 1 or more (got {configured} from "
-                         f"{_settings(args).origins.get('forks')})")
-    return configured or 10
 
 
 def _options(args: argparse.Namespace, **extra: object) -> Options:
@@ -96,17 +40,6 @@ def _options(args: argparse.Namespace, **extra: object) -> Options:
         inventory_options=load,
         **extra,
     )
-
-
-def _warn(message: str) -> None:
-    """Ansible's own warnings keep Ansible's wording and prefix."""
-    print(f"[WARNING]: {message}", file=sys.stderr)
-
-
-def _color(args: argparse.Namespace) -> bool:
-    from checker.inventory.config import color_wanted
-
-    return color_wanted(sys.stdout.isatty(), args.no_color)
 
 
 def _progress(prepared: Prepared, verbose: int) -> LiveLine | HostLines | None:

@@ -10,7 +10,6 @@ Run with the Python that has ansible-core (a dev dependency): never imported by 
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import sys
@@ -29,6 +28,7 @@ from ansible.template import Templar  # noqa: E402
 from ansible.utils import display as display_module  # noqa: E402
 from ansible.vars.hostvars import HostVars  # noqa: E402
 from ansible.vars.manager import VariableManager  # noqa: E402
+from typed import typed  # noqa: E402 - the module beside this script
 
 WARNINGS: list[str] = []
 display_module.Display.warning = lambda self, msg, *a, **k: WARNINGS.append(str(msg))  # type: ignore[method-assign]
@@ -39,18 +39,6 @@ SKIP = set(C.INTERNAL_STATIC_VARS) | {"inventory_hostname_short", "group_names",
                                       "ansible_check_mode", "ansible_diff_mode", "hostvars",
                                       "ansible_run_tags", "ansible_skip_tags", "environment",
                                       "vars", "role_names", "ansible_verbosity"}
-
-
-def typed(value: Any) -> Any:
-    """A JSON form that keeps the Python type (ansible's tagged types reduced to base ones)."""
-    for base in (bool, int, float, str, list, dict, datetime.date, type(None)):
-        if isinstance(value, base):
-            break
-    if isinstance(value, dict):
-        return {"dict": {str(k): typed(v) for k, v in value.items()}}
-    if isinstance(value, list):
-        return {"list": [typed(v) for v in value]}
-    return {base.__name__: value if base in (bool, int, float, str, type(None)) else str(value)}
 
 
 def graph(group: Any, depth: int = 0) -> list[str]:

@@ -11,7 +11,6 @@ real `ansible-vault` at test time.
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import shutil
@@ -29,6 +28,7 @@ from checker.inventory import LoadOptions, load_inventory
 from checker.inventory.data import Layer, Where
 from checker.inventory.patterns import Matcher, split_pattern
 from checker.inventory.vault import load_secrets
+from tests.inventory_parity.typed import typed
 
 HERE = Path(__file__).parent
 CASES = sorted(p.name for p in (HERE / "cases").iterdir() if (p / "case.yml").exists())
@@ -101,17 +101,6 @@ def oracle(cases: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
                           text=True, env=env, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return dict(zip(cases, json.loads(proc.stdout), strict=True))
-
-
-def typed(value: Any) -> Any:
-    for base in (bool, int, float, str, list, dict, datetime.date, type(None)):
-        if isinstance(value, base):
-            break
-    if isinstance(value, dict):
-        return {"dict": {str(k): typed(v) for k, v in value.items()}}
-    if isinstance(value, list):
-        return {"list": [typed(v) for v in value]}
-    return {base.__name__: value if base in (bool, int, float, str, type(None)) else str(value)}
 
 
 @pytest.fixture
