@@ -21,8 +21,8 @@ RANK: dict[str, float] = {
     "registry": 0.5, "yamlio": 0.5, "redact": 0.5, "paths": 0.5,
     # data and wire formats
     "facts": 1, "requests": 1, "wire": 1,
-    # the rule language and the inventory
-    "lang": 2, "inventory": 2,
+    # the rule language, and the inventory (its templates run in the language's sandbox)
+    "lang": 2, "inventory": 2.5,
     # what to read, and how to read it: siblings that meet only through checker.requests
     "collectors": 3, "transports": 3,
     "ruleset": 4, "evidence": 4,
