@@ -46,12 +46,14 @@ class LdapRequest:
     holds, e.g. a child domain). The iterables may be lazy generators over paged results:
     consume each once.
 
-    `shared`: the reply is the same from every DC of a domain (directory objects, not one
-    DC's own state), so the gather stage reads it from one DC per domain (or per forest when
-    the forest-wide searches run on the Global Catalog)."""
+    `shared`: "domain" when the reply is the same from every DC of a domain (directory
+    objects, not one DC's own state), "forest" when it is the same from every DC of the
+    forest (configuration), "" when it is this DC's own. The gather stage reads shared facts
+    from one DC per domain or forest; domain facts whose forest-wide searches run on the
+    Global Catalog are read once per forest."""
 
     searches: Mapping[str, LdapSearch]
-    shared: bool = False
+    shared: str = ""
 
     def describe(self) -> str:
         return "; ".join(f"{n}: {s.describe()}" for n, s in self.searches.items())

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from checker.collectors.ad_records import (
     FUNCTIONAL_LEVELS,
     AdDomain,
+    AdForest,
     UpnSuffixes,
     exchange_version_name,
 )
@@ -176,6 +177,34 @@ class DomainCollector(_Ldap):
         )
 
 
+@collectors.register("ad.forest")
+class ForestCollector(_Ldap):
+    """The forest and its domains (the domain crossRefs of CN=Partitions), read once per
+    forest: which domains a domain-scoped run must reach through a DC of each.
+
+    ```yaml
+    facts: {forest: ad.forest}
+    expect:
+      - {key: forest.domains, op: contains, value: emea.contoso.com}
+    ```
+    """
+
+    model = AdForest
+    description = "forest DNS name and the DNS names of its domains"
+
+    def request(self, params: Mapping[str, Any]) -> LdapRequest:
+        return LdapRequest({"rootdse": ROOTDSE, "crossrefs": CROSSREFS}, shared="forest")
+
+    def process(self, raw: Any, params: Mapping[str, Any]) -> AdForest:
+        root = rootdse_record(one(raw, "rootdse", "the RootDSE"))
+        domains = sorted({(first(a, "dnsRoot") or "").lower() for a in entries(raw, "crossrefs")}
+                         - {""})
+        if not domains:
+            raise CollectError("cannot read the domain crossRefs in CN=Partitions (missing "
+                               "permission for the bind account?)")
+        return AdForest(dn_to_dns(root.root_domain_naming_context), domains)
+
+
 @collectors.register("ad.upn_suffixes")
 class UpnSuffixesCollector(_Ldap):
     """The UPN suffixes users can get: the DNS name of every domain of the forest,
@@ -198,7 +227,7 @@ class UpnSuffixesCollector(_Ldap):
         ous = LdapSearch("{defaultNamingContext}",
                          "(&(objectClass=organizationalUnit)(uPNSuffixes=*))", ("uPNSuffixes",))
         return LdapRequest({"rootdse": ROOTDSE, "partitions": partitions,
-                            "crossrefs": CROSSREFS, "ous": ous})
+                            "crossrefs": CROSSREFS, "ous": ous}, shared="domain")
 
     def process(self, raw: Any, params: Mapping[str, Any]) -> UpnSuffixes:
         root = rootdse_record(one(raw, "rootdse", "the RootDSE"))

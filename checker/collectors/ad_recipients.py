@@ -77,7 +77,7 @@ def recipient_searches(params: Mapping[str, Any], attrs: tuple[str, ...]) -> Lda
     search = LdapSearch(str(params.get("base") or "{defaultNamingContext}"), flt, attrs,
                         base_required=True, forest_wide=not params.get("base"),
                         gc_optional=("isCriticalSystemObject",))
-    return LdapRequest({"canary": USER_CANARY, "recipients": search}, shared=True)
+    return LdapRequest({"canary": USER_CANARY, "recipients": search}, shared="domain")
 
 
 def check_canary(raw: Mapping[str, Any]) -> None:

@@ -29,6 +29,14 @@ class AdDomain:
 
 
 @dataclass(frozen=True)
+class AdForest:
+    """`ad.forest`: the forest root's DNS name and every domain of the forest."""
+
+    dns_name: str
+    domains: list[str] = field(default_factory=list)  # dnsRoot of every domain crossRef
+
+
+@dataclass(frozen=True)
 class UpnSuffixes:
     """`ad.upn_suffixes`: every suffix a user of the forest can get."""
 

@@ -58,7 +58,8 @@ class LdapTransport(Transport):
         self._gc: ldap3.Connection | None = None
         self._address: str | None = None
         self._creds: Any = None
-        self._pas: dict[str, bool] = {}
+        self._pas: dict[str, bool] = {}  # isMemberOfPartialAttributeSet by attribute
+        self._pas_read: set[str] = set()
         self.rootdse: dict[str, list[str]] = {}
 
     @classmethod
@@ -123,9 +124,9 @@ class LdapTransport(Transport):
         searches run on the Global Catalog."""
         if not isinstance(request, LdapRequest) or not request.shared:
             return None
-        if self._forest(request):
-            return f"forest {self._root('rootDomainNamingContext').lower()}"
-        return f"domain {self._root('defaultNamingContext').lower()}"
+        if request.shared == "forest" or self._forest(request):
+            return f"forest {_dns(self._root('rootDomainNamingContext'))}"
+        return f"domain {_dns(self._root('defaultNamingContext'))}"
 
     def _forest(self, request: LdapRequest) -> bool:
         return self.settings.scope == "forest" and any(
@@ -232,18 +233,19 @@ class LdapTransport(Transport):
         the GC (isMemberOfPartialAttributeSet), else the GC silently leaves it out (IdFix
         checks the same). Optional ones the GC lacks are dropped from the search."""
         used = {a.lower(): a for a in (*search.attributes, *_FILTER_ATTR.findall(search.filter))}
-        unknown = [a for a in used if a not in self._pas]
+        unknown = [a for a in used if a not in self._pas and a not in self._pas_read]
         if unknown:
             self._pas.update(self._read_pas(unknown))
+            self._pas_read.update(unknown)
         optional = {a.lower() for a in search.gc_optional}
-        missing = sorted(used[a] for a in used if not self._pas.get(a) and a not in optional)
+        missing = sorted(used[a] for a in used if self._pas.get(a) is False and a not in optional)
         if missing:
             raise CollectError(
                 f"{self.settings.url}: checker_ldap_scope forest reads the Global Catalog, "
                 f"which does not hold {', '.join(missing)} (isMemberOfPartialAttributeSet is "
                 "not TRUE): use checker_ldap_scope: domain with a DC of every domain")
         kept = tuple(a for a in search.attributes
-                     if self._pas.get(a.lower()) or a.lower() not in optional)
+                     if self._pas.get(a.lower()) is not False or a.lower() not in optional)
         return replace(search, attributes=kept)
 
     def _read_pas(self, names: Sequence[str]) -> dict[str, bool]:
@@ -251,7 +253,7 @@ class LdapTransport(Transport):
 
         search = LdapSearch("{schemaNamingContext}", any_of("lDAPDisplayName", names),
                             ("lDAPDisplayName", "isMemberOfPartialAttributeSet"), scope="one")
-        found = {name: False for name in names}
+        found: dict[str, bool] = {}  # an attribute the schema lacks is absent everywhere
         for entry in self.pages(self._require(), search, self.fill(search.base)):
             attrs = {k.lower(): v for k, v in entry.get("attributes", {}).items()}
             name = (attrs.get("ldapdisplayname") or [""])[0].lower()
@@ -269,6 +271,11 @@ class LdapTransport(Transport):
 
 
 _BINARY = {"objectguid": lambda b: str(uuid.UUID(bytes_le=b))}
+
+
+def _dns(dn: str) -> str:
+    """DC=lab,DC=example,DC=com -> lab.example.com (how an admin names a domain)."""
+    return ".".join(p.split("=", 1)[1] for p in dn.split(",") if "=" in p).lower()
 
 
 def _result_text(result: Mapping[str, Any] | None) -> str:

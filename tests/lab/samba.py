@@ -293,6 +293,34 @@ class SambaDC:
             self.ldapmodify(Template(text).substitute(subst))
 
 
+SITE_SERVERS = f"CN=Servers,CN=Default-First-Site-Name,CN=Sites,{CONFIG_NC}"
+
+
+def become_second_dc(dc: SambaDC, name: str = "LABDC2") -> None:
+    """Offline (samba stopped): give this copy a server object and NTDS Settings of its own,
+    as a second DC of the domain has, and point its RootDSE dsServiceName at them. Two DCs
+    then answer for one directory with different dsServiceName (and, after writes on one,
+    different uSNChanged), as real replicas do."""
+    if dc.running():
+        raise LabError("become_second_dc needs samba stopped")
+    server = f"CN={name},{SITE_SERVERS}"
+    ldif = (f"dn: {server}\nchangetype: add\nobjectClass: server\n"
+            f"dNSHostName: {name.lower()}.{DNS_DOMAIN}\n\n"
+            f"dn: CN=NTDS Settings,{server}\nchangetype: add\nobjectClass: nTDSDSA\n"
+            "options: 1\n")
+    _ldb(dc, ["ldbmodify", "--controls=relax:0"], ldif)
+    guid = _ldbsearch(dc, f"CN=NTDS Settings,{server}", "(objectClass=*)", "objectGUID")[0]
+    _ldb(dc, ["ldbmodify"], f"dn: @ROOTDSE\nchangetype: modify\nreplace: dsServiceName\n"
+                            f"dsServiceName: <GUID={guid}>\n-\n")
+
+
+def _ldb(dc: SambaDC, cmd: list[str], ldif: str) -> None:
+    path = dc.root / "step.ldif"
+    path.write_text(ldif)
+    _run([*cmd, "--configfile", str(dc.dc / "etc" / "smb.conf"), "-H",
+          str(dc.dc / "private" / "sam.ldb"), str(path)])
+
+
 def provision(root: Path) -> SambaDC:
     """A freshly provisioned, configured, stopped DC in `root/dc` (about 8 s)."""
     require_tools()
@@ -395,12 +423,13 @@ def backdate(dc: SambaDC, when: dt.datetime) -> None:
                     str(path)], check=True, capture_output=True, timeout=120)
 
 
-def _ldbsearch(dc: SambaDC, base: str, expr: str) -> list[str]:
+def _ldbsearch(dc: SambaDC, base: str, expr: str, attr: str = "dn") -> list[str]:
     conf = str(dc.dc / "etc" / "smb.conf")
     sam = str(dc.dc / "private" / "sam.ldb")
-    out = subprocess.run(["ldbsearch", "--configfile", conf, "-H", sam, "-b", base, expr, "dn"],
+    out = subprocess.run(["ldbsearch", "--configfile", conf, "-H", sam, "-b", base, expr, attr],
                          check=True, capture_output=True, text=True, timeout=120).stdout
-    return [line[4:] for line in out.splitlines() if line.startswith("dn: ")]
+    prefix = f"{attr}: "
+    return [line[len(prefix):] for line in out.splitlines() if line.startswith(prefix)]
 
 
 def _exchange_schema_cns(dc: SambaDC) -> list[str]:

@@ -191,3 +191,22 @@ def test_helpers() -> None:
     ])
     assert result.objects == 3
     assert [(d.address, d.holders) for d in result.duplicates] == [("smtp:x@y.z", ["a", "b"])]
+
+
+@pytest.mark.parametrize("details,critical,nickname,dn,sam,synced", [
+    (128, False, "alice", "CN=Alice,OU=Mail,DC=x", "alice", True),
+    (8388608, False, "FederatedEmail.4c1f4d8b", "CN=F,CN=Users,DC=x", "SM_1", False),
+    (536870912, False, "DiscoverySearchMailbox{D919BA05}", "CN=D,CN=Users,DC=x", "SM_2", False),
+    (1 << 14, False, "x", "CN=S,DC=x", "s", False),  # SystemMailbox type
+    (1, False, "SystemMailbox{1f05a927}", "CN=S,DC=x", "SM_3", False),  # the alias alone
+    (1, False, "CAS_{b8c1d2}", "CN=C,DC=x", "c", False),
+    (1, True, "admin", "CN=Administrator,CN=Users,DC=x", "Administrator", False),
+    (128, False, "mu001", "CN=mu001\\0ACNF:7d3a8e61,OU=Mail,DC=x", "$DUPLICATE-1f4", False),
+    (None, False, None, "CN=MSOL_0a1b,CN=Users,DC=x", "MSOL_0a1b", False),
+    (549755813888, False, "HealthMailbox0f4b", "CN=H,DC=x", "HealthMailbox0f4bbd1", True),
+])
+def test_connect_scope(details: int | None, critical: bool, nickname: str | None, dn: str,
+                       sam: str, synced: bool) -> None:
+    from checker.collectors.ad_recipients import connect_scope
+
+    assert connect_scope(details, critical, nickname, dn, sam) is synced
