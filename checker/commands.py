@@ -182,9 +182,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
         waivers = load_waivers(args.waivers, [r.id for r in ruleset.rules])
         line += f"; {len(waivers)} waiver(s) valid"
     if args.inventories:
+        from checker import thresholds
+        from checker.errors import InputErrors
         from checker.plan import build_plan
 
         inventory = _load(args)
+        problems = thresholds.check(inventory, ruleset)
+        if problems:
+            raise InputErrors(problems)
         build_plan(ruleset, inventory, list(inventory.hosts))
         line += f"; inventory valid ({len(inventory.hosts)} host(s))"
     print(line)

@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from checker import evidence
-from checker.errors import CheckerError, InputError
+from checker import evidence, thresholds
+from checker.errors import CheckerError, InputError, InputErrors
 from checker.evaluate.engine import Scope, evaluate
 from checker.gather import FactStore, Progress, gather
 from checker.inventory import Inventory, LoadOptions, load_inventory
@@ -119,6 +119,9 @@ def prepare_for(options: Options, inventory: Inventory, under_test: Sequence[str
     waivers: list[Waiver] = []
     if options.waivers:
         waivers = load_waivers(options.waivers, [r.id for r in everything.rules])
+    problems = thresholds.check(inventory, everything)
+    if problems:
+        raise InputErrors(problems)
     ruleset = select_rules(everything, options)
     plan = build_plan(ruleset, inventory, under_test)
     check_work(ruleset, plan, options, len(under_test))

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from checker import thresholds
 from checker.errors import ExpressionError
 from checker.evaluate.checks import Verdict, run_checks
 from checker.evaluate.context import FactStore, resolve_facts
@@ -56,6 +57,7 @@ def evaluate(
 def evaluate_one(
     rule: Rule, host: Host, scope: Scope, facts: FactStore, done: Mapping[str, list[Result]]
 ) -> Result:
+    rule = thresholds.for_host(rule, host.vars)  # the estate's own limits, if it sets any
     base = _Row(rule, host.name)
     try:
         with time_limit(RULE_TIME_LIMIT_S):

@@ -26,6 +26,7 @@ RANK: dict[str, float] = {
     # what to read, and how to read it: siblings that meet only through checker.requests
     "collectors": 3, "transports": 3,
     "ruleset": 4, "evidence": 4,
+    "thresholds": 4.5,  # inventory settings for rules (per-estate max_failures)
     "results": 5, "plan": 5, "profiles": 5,
     "evaluate": 6, "history": 6, "gather": 6,
     "waivers": 7,
