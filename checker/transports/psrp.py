@@ -45,6 +45,8 @@ from checker.transports.psrp_vars import (
     check_language_mode,
     check_psrp_vars,
     configuration_name,
+    insecure,
+    psrp_settings,
     takes_scripts,
     wsman_kwargs,
 )
@@ -72,6 +74,10 @@ class PsrpTransport(Transport):
     @classmethod
     def table(cls) -> VarTable:
         return cls.variables or PSRP_VARS
+
+    @classmethod
+    def insecure_settings(cls, hostvars: Mapping[str, Any]) -> Sequence[str]:
+        return insecure(psrp_settings(cls.table(), hostvars)[0], cls.table())
 
     @classmethod
     def refuses(cls, hostvars: Mapping[str, Any], request_type: type | None) -> str | None:

@@ -3,6 +3,7 @@ resolution of the requests session's environment, and a fix to pypsrp 0.9's dese
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from checker.errors import CollectError, TransportError
@@ -54,10 +55,25 @@ def describe(exc: Exception) -> str:
         return "connection timed out"
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return "timed out waiting for a reply"
+    if isinstance(exc, requests.exceptions.SSLError):  # before ConnectionError, its parent
+        return tls_failure(str(exc))
     if isinstance(exc, requests.exceptions.ConnectionError):
         text = str(exc)
         return "connection refused" if "refused" in text.lower() else "connection failed"
     return f"{type(exc).__name__}: {str(exc)[:300]}"
+
+
+def tls_failure(text: str) -> str:
+    """The TLS reason in urllib3's wrapped message: a certificate the client does not trust
+    is named as one, with the fix that keeps verification on."""
+    found = re.search(r"certificate verify failed: (.+?)(?: \(_ssl\.c:\d+\))?['\")]", text)
+    if found or "CERTIFICATE_VERIFY_FAILED" in text:
+        reason = found.group(1) if found else "not trusted"
+        return (f"TLS certificate verification failed: {reason} (give the CA that signed "
+                "the server's certificate: ansible_psrp_cert_trust_path, "
+                "ansible_winrm_ca_trust_path)")
+    found = re.search(r"\[SSL: ([A-Z_]+)\] ([^(']+)", text)
+    return f"TLS handshake failed: {found.group(2).strip() if found else text[:200]}"
 
 
 def deserialize_typed_collections(pool: Any) -> None:

@@ -165,6 +165,29 @@ def _encryption(s: Settings) -> list[str]:
     return []
 
 
+def insecure(s: Settings, table: VarTable) -> list[str]:
+    """The weakened settings of a host, one sentence each, named as the inventory sets them
+    (see Transport.insecure_settings). None of them is ever suggested as a fix."""
+
+    def named(option: str) -> str:
+        return f"{s.origin.get(option) or _name(table, option)}: {s[option]}"
+
+    out = []
+    if s["protocol"] == "https" and s["cert_validation"] == "ignore":
+        out.append(f"{named('cert_validation')}: the server's TLS certificate is not "
+                   "verified, so anyone on the network path can pose as the server and "
+                   "receive the credentials and every command and reply")
+    if s["protocol"] == "http" and s["message_encryption"] == "never":
+        what = ("the password (basic auth only base64-encodes it) and every command and "
+                "reply travel" if s["auth"] == "basic" else "every command and reply travels")
+        out.append(f"{named('message_encryption')} over http: {what} in clear text; use "
+                   "https, or ntlm, kerberos or negotiate, which encrypt the messages")
+    if s.get("credssp_disable_tlsv1_2"):
+        out.append(f"{named('credssp_disable_tlsv1_2')}: CredSSP accepts TLS 1.0 and 1.1, "
+                   "which no longer protect the delegated credentials")
+    return out
+
+
 def _winrm_auth(s: Settings) -> list[str]:
     chosen = s["auth"] or []
     bad = [t for t in chosen if t not in WINRM_TRANSPORTS]

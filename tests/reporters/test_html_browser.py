@@ -152,3 +152,21 @@ def test_drift_page_filters(browser: Browser, drift_report: DriftReport, tmp_pat
     assert browser.eval(groups) == 4  # the emptied group is hidden with its rows
     choose(browser, "host", "aadc01")
     assert {r["host"] for r in rows(browser)} == {"aadc01"}
+
+
+def test_warnings_are_a_visible_banner_above_the_results(browser: Browser, demo_report: RunReport,
+                                                         tmp_path: Path) -> None:
+    import dataclasses
+
+    warning = ("host aadc01: ansible_psrp_cert_validation: ignore: the server's TLS "
+               "certificate is not verified")
+    report = dataclasses.replace(demo_report, warnings=(warning,))
+    load(browser, HtmlReporter().render(report), tmp_path / "warned.html")
+    box = browser.eval("""(() => { const b = document.querySelector('#warnings');
+        const r = b.getBoundingClientRect();
+        return {visible: b.checkVisibility(), top: r.top, height: r.height, text: b.innerText,
+                results: document.querySelector('#results').getBoundingClientRect().top,
+                role: b.getAttribute('role')}; })()""")
+    assert box["visible"] and box["height"] > 20 and box["role"] == "alert"
+    assert box["top"] < box["results"] and box["top"] < 600  # in the first screen
+    assert "1 warning" in box["text"] and "cert_validation: ignore" in box["text"]
