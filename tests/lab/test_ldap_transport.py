@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from tests.lab import samba
 from tests.lab.conftest import host_vars
 from tests.lab.net import lab_ip
 from tests.lab.test_ldap_scenarios import apply, write_inventory
+from tests.peers import silent_listener
 
 pytestmark = pytest.mark.lab
 Dc = Callable[[str], samba.SambaDC]
@@ -103,25 +102,8 @@ def test_refused_connection(lab_dc: Dc) -> None:
 @pytest.fixture()
 def silent_server() -> Iterator[str]:
     """A TCP listener on lab_ip(98):389 that accepts and never answers."""
-    srv = socket.create_server((lab_ip(98), 389))
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        srv.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(srv.accept()[0])
-            except OSError:
-                continue
-
-    th = threading.Thread(target=accept, daemon=True)
-    th.start()
-    yield lab_ip(98)
-    stop.set()
-    th.join()
-    for s in [*held, srv]:
-        s.close()
+    with silent_listener(lab_ip(98), 389):
+        yield lab_ip(98)
 
 
 def test_timeout_is_a_clean_error(silent_server: str) -> None:

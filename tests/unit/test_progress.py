@@ -8,14 +8,14 @@ import json
 import os
 import pty
 import re
-import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.peers import silent_listener
 
 ROOT = Path(__file__).parent.parent.parent
 DEMO = ROOT / "inventories" / "demo"
@@ -23,29 +23,9 @@ DEMO = ROOT / "inventories" / "demo"
 
 @pytest.fixture
 def silent_peer() -> Iterator[int]:
-    """A TCP listener that accepts and then says nothing (a hung WinRM service)."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        srv.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(srv.accept()[0])
-            except OSError:
-                continue
-
-    t = threading.Thread(target=accept, daemon=True)
-    t.start()
-    yield srv.getsockname()[1]
-    stop.set()
-    t.join(2)
-    for s in held:
-        s.close()
-    srv.close()
+    """A hung WinRM service: it accepts the connection and then says nothing."""
+    with silent_listener() as port:
+        yield port
 
 
 def inventory(tmp: Path, port: int) -> Path:
