@@ -63,7 +63,7 @@ def fact_from_row(row: Mapping[str, Any], host: str, created: dt.datetime | None
         return Fact(key, status, None, prov)
     try:
         value = load_all().get(key.collector)().load(row.get("value"))
-    except (KeyError, TypeError, ValueError) as e:
+    except (LookupError, TypeError, ValueError, AttributeError) as e:
         raise InputError(f"stored fact {key} for {host} cannot be read: {e}") from None
     return Fact(key, FactStatus.OK, value, prov)
 

@@ -32,7 +32,21 @@ def read(path: str | Path) -> dict[str, Any]:
         raise InputError(f"invalid JSON: {e.msg}", str(p), e.lineno) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise InputError(f"not a checker facts file (expected format {FORMAT})", str(p), 1)
+    problem = _shape_problem(doc)
+    if problem:
+        raise InputError(f"not a checker facts file: {problem}", str(p))
     return doc
+
+
+def _shape_problem(doc: Mapping[str, Any]) -> str | None:
+    hosts = doc.get("hosts", {})
+    if not isinstance(hosts, dict):
+        return "`hosts` must be a mapping of host names"
+    for name, entry in hosts.items():
+        facts = entry.get("facts", []) if isinstance(entry, dict) else None
+        if not isinstance(facts, list) or not all(isinstance(f, dict) for f in facts):
+            return f"host {name}: `facts` must be a list of facts"
+    return None
 
 
 def host_rows(doc: Mapping[str, Any], host: str) -> list[Mapping[str, Any]]:
