@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import types
 import typing
 from collections.abc import Mapping
@@ -63,7 +64,14 @@ def from_json(kind: Any, data: Any) -> Any:
 
 
 def record_from_json(cls: type[R], data: Mapping[str, Any]) -> R:
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    kwargs = {k: from_json(hints[k], v) for k, v in data.items() if k in names}
+    hints = _field_types(cls)
+    kwargs = {k: from_json(hints[k], v) for k, v in data.items() if k in hints}
     return cls(**kwargs)
+
+
+@functools.cache
+def _field_types(cls: type) -> dict[str, Any]:
+    """A record's field types, resolved once per class (get_type_hints evaluates every
+    annotation on each call: most of the time spent reading a stored fact back)."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}

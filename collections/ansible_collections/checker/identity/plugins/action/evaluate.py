@@ -23,9 +23,9 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         try:
             settings = run.settings(args, task_vars, self._templar)
-            estate, _ = run.estate(task_vars)
+            estate, _, results = run.estate(task_vars, self._loader, args["gathered"])
             prepared = run.api.prepare(settings, estate)
-            gathered = _gathered(task_vars["hostvars"], prepared, args["gathered"])
+            gathered = _gathered(results, prepared)
             outcome = run.api.conclude(prepared, gathered, settings)
         except run.InputError as e:
             return {**result, **run.input_failure(e)}
@@ -51,15 +51,12 @@ class ActionModule(ActionBase):
         return result
 
 
-def _gathered(hostvars: Any, prepared: Any, name: str) -> dict[str, Any]:
-    """Each planned host's registered gather result, read raw: gathered values are data
-    from a directory and are never templated."""
+def _gathered(results: dict[str, Any], prepared: Any) -> dict[str, Any]:
+    """The rows each planned host's gather task registered."""
     out: dict[str, Any] = {}
     for hp in prepared.plan.hosts:
-        if not hp.facts:
-            continue
-        raw = hostvars.raw_get(hp.host.name).get(name)
-        rows = raw.get("checker_facts") if isinstance(raw, dict) else None
+        raw = results.get(hp.host.name)
+        rows = raw.get("checker_facts") if hp.facts and isinstance(raw, dict) else None
         if rows:
-            out[hp.host.name] = run.plain(rows)
+            out[hp.host.name] = rows
     return out

@@ -19,7 +19,7 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         try:
             settings = run.settings(args, task_vars, self._templar)
-            estate, skipped = run.estate(task_vars)
+            estate, skipped, _ = run.estate(task_vars, self._loader)
             prepared = run.api.prepare(settings, estate)
         except run.InputError as e:
             return {**result, **run.input_failure(e)}

@@ -29,7 +29,6 @@ options:
 EXAMPLES = r"""
 - name: Gather
   checker.identity.gather:
-    plan: "{{ checker_plan }}"
   register: checker_gathered
   delegate_to: localhost
   ignore_errors: true

@@ -121,37 +121,49 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
-def host_vars(hostvars: Any, host: str) -> tuple[dict[str, Any], list[str], list[str]]:
-    """One host's variables as Ansible resolves them for that host (`hostvars[host][name]`).
+def host_vars(hostvars: Any, host: str, loader: Any) -> tuple[dict[str, Any], list[str], list[str]]:
+    """One host's variables as Ansible resolves them for that host (what `hostvars[host][name]`
+    gives: inventory, group_vars/host_vars, vault, extra vars, templated in that host's
+    context). Returns (variables, problems, skipped): a connection variable (ansible_*,
+    checker_*) that cannot be resolved is a problem (bad input); any other is skipped with a
+    warning, since Ansible too resolves a variable only when something uses it."""
+    return _resolve(hostvars.raw_get(host), host, loader)
 
-    Returns (variables, problems, skipped): a connection variable (ansible_*, checker_*) that
-    cannot be resolved is a problem (bad input); any other is skipped with a warning, since
-    Ansible too resolves a variable only when something uses it."""
-    view = hostvars[host]
+
+def _resolve(raw: Mapping[str, Any], host: str, loader: Any,
+             ) -> tuple[dict[str, Any], list[str], list[str]]:
+    from ansible.template import Templar
+
+    templar = Templar(loader=loader, variables=raw)
     out: dict[str, Any] = {}
     problems: list[str] = []
     skipped: list[str] = []
-    for name in view:
+    for name, value in raw.items():
         if name in SPECIAL:
             continue
         try:
-            out[name] = plain(view[name])
+            out[name] = plain(templar.template(value))
         except AnsibleError as e:
             reason = f"host {host}: variable {name}: {getattr(e, 'message', e)}"
             (problems if name.startswith(CONNECTION_PREFIXES) else skipped).append(reason)
     return out, problems, skipped
 
 
-def estate(task_vars: Mapping[str, Any]) -> tuple[Any, list[str]]:
-    """The play's inventory as checker.api.Estate, and the warnings met on the way. Raises
+def estate(task_vars: Mapping[str, Any], loader: Any, registered: str = GATHERED_VAR,
+           ) -> tuple[Any, list[str], dict[str, Any]]:
+    """The play's inventory as checker.api.Estate, the warnings met on the way, and each
+    host's `registered` result read raw (gathered values are data, never templated). Raises
     InputError listing every unresolvable connection variable."""
     hostvars = task_vars["hostvars"]
     groups = {str(g): [str(h) for h in hs] for g, hs in plain(task_vars["groups"]).items()}
     resolved: dict[str, dict[str, Any]] = {}
+    results: dict[str, Any] = {}
     problems: list[str] = []
     warnings: list[str] = []
     for name in groups.get("all", []):
-        resolved[name], bad, skipped = host_vars(hostvars, name)
+        raw = hostvars.raw_get(name)  # once per host: Ansible computes all its variables
+        results[name] = raw.get(registered)
+        resolved[name], bad, skipped = _resolve(raw, name, loader)
         problems += bad
         warnings += skipped
     if problems:
@@ -160,7 +172,8 @@ def estate(task_vars: Mapping[str, Any]) -> tuple[Any, list[str]]:
     sources = plain(task_vars.get("ansible_inventory_sources") or [])
     source = ",".join(sources) if isinstance(sources, list) else str(sources)
     limit = task_vars.get("ansible_limit")
-    return api.Estate.of(groups, resolved, under_test, source, limit and str(limit)), warnings
+    estate = api.Estate.of(groups, resolved, under_test, source, limit and str(limit))
+    return estate, warnings, results
 
 
 def input_failure(error: Exception) -> dict[str, Any]:
