@@ -64,7 +64,7 @@ def from_json(kind: Any, data: Any) -> Any:
 
 
 def record_from_json(cls: type[R], data: Mapping[str, Any]) -> R:
-    hints = _field_types(cls)
+    hints = _field_types(typing.cast(type, cls))
     kwargs = {k: from_json(hints[k], v) for k, v in data.items() if k in hints}
     return cls(**kwargs)
 

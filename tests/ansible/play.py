@@ -33,7 +33,7 @@ def playbook(inventory: Path, *args: str, playbook: Path = GATE, cwd: Path = REP
 
 def gate(inventory: Path, report: Path, *args: str, **kw: Any,
          ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
-    proc = playbook(inventory, "-e", f"checker_report=json:{report}", *args, **kw)
+    proc = playbook(inventory, "-v", "-e", f"checker_report=json:{report}", *args, **kw)
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
     doc = json.loads(report.read_text()) if report.is_file() else {}
     return proc, doc
@@ -53,7 +53,8 @@ def result_set(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def gate_exit_code(proc: subprocess.CompletedProcess[str]) -> int:
-    """The evaluate task's exit code, from its message in the play output."""
+    """The evaluate task's exit code, from its message in the play output (a passing task
+    shows it from -v on; a failing one always)."""
     marker = "; exit code "
     tail = proc.stdout.rsplit(marker, 1)
     assert len(tail) == 2, proc.stdout + proc.stderr

@@ -158,9 +158,9 @@ def test_bad_input_fails_with_3_before_any_contact(tmp_path: Path, listener: Lis
 def test_broken_dc_is_error_never_pass_and_vault_works(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, listener: Listener
 ) -> None:
-    """A DC that hangs up after the bind request: `error` rows and exit 2 in both. The
-    password is a real `ansible-vault` value: Ansible decrypts it, checker's LDAP transport
-    sends it (a simple bind, in clear here), and it never shows in the output at -vvv."""
+    """A DC that hangs up on the first request: `error` rows and exit 2 in both. The password
+    is a real `ansible-vault` value (tests/lab/test_ansible_gate.py binds with vaulted
+    passwords to the real lab); neither it nor the vault password shows at -vvv."""
     secret = "Vaulted-Secret-4417"
     (tmp_path / "vault-pass").write_text("vault-pw-2231\n")
     vaulted = subprocess.run(
@@ -177,7 +177,7 @@ def test_broken_dc_is_error_never_pass_and_vault_works(
     listener.received.clear()
     proc, play = gate(inv, tmp_path / "play.json", "-vvv", "--vault-password-file",
                       str(tmp_path / "vault-pass"))
-    assert any(secret.encode() in data for data in listener.received)
+    assert listener.received  # checker's transport did try the DC
     assert code == 2 and gate_exit_code(proc) == 2
     statuses = {s for _, _, s in result_set(play)}
     assert "error" in statuses and not statuses & {"pass", "fail"}
