@@ -76,16 +76,17 @@ def baseline_store(report: RunReport, folder: Path) -> float:
     return timed(write)
 
 
-def drift_in_process(target: str) -> tuple[float, float, int]:
-    """(drift seconds, seconds to load the two runs alone, items)."""
+def drift_in_process(target: str) -> tuple[float, float, float, int]:
+    """(drift seconds, its CPU seconds in this process, seconds to load the two runs alone,
+    items). On a shared machine the CPU figure shows what the wall clock hides."""
     with open_store(target) as store:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         before, after = pick(store.runs(), estate=ESTATE)
         assert before is not None
         report = drift(store.load(before.id), store.load(after.id))
-        took = time.perf_counter() - t0
+        took, cpu = time.perf_counter() - t0, time.process_time() - c0
         load = timed(lambda: (store.load(before.id), store.load(after.id)))
-    return took, load, len(report.items)
+    return took, cpu, load, len(report.items)
 
 
 def drift_rss_mb(target: str) -> float:
@@ -108,12 +109,13 @@ def bench(name: str, target: str, args: argparse.Namespace, baseline: float) -> 
         if n in (10, args.runs):
             rss[n] = drift_rss_mb(target)
         print(f"  {name}: stored night {n}/{args.runs} in {stores[-1]:.2f} s", file=sys.stderr)
-    took, load, items = drift_in_process(target)
+    took, cpu, load, items = drift_in_process(target)
     return {
         "store median s": f"{statistics.median(stores):.2f}",
         "store worst s": f"{max(stores):.2f}",
         "store / baseline": f"{statistics.median(stores) / baseline:.1f}x",
         "drift s (pick+load+diff)": f"{took:.2f}",
+        "drift cpu s (client)": f"{cpu:.2f}",
         "load two runs s": f"{load:.2f}",
         "drift / load": f"{took / load:.2f}x",
         "drift items": str(items),
