@@ -101,7 +101,7 @@ def register(engine: Engine, st: State) -> None:
     @cmdlet("Get-RemoteMailbox", "Identity", "ResultSize", "Filter", "Archive", "Anr",
             "DomainController", "OnPremisesOrganizationalUnit", "SortBy")
     def get_remote_mailboxes(inv: Invocation) -> list[Any]:
-        return limit(inv, remote_mailboxes(st.sc))
+        return limit(inv, st.prebuilt.get("remote_mailboxes") or remote_mailboxes(st.sc))
 
     @cmdlet("Get-MailUser", "Identity", "ResultSize", "Filter", "Anr", "DomainController",
             "OrganizationalUnit", "SortBy")
