@@ -187,27 +187,21 @@ def inventory(lab: Lab, dc: samba.SambaDC, port: int, exchange_port: int) -> str
             "checker_ldap_ca_file": str(dc.ca_file),
             "ansible_user": samba.ADMIN,
             "ansible_password": f"{{{{ lookup('file', '{creds / 'ad.password'}') }}}}"}}},
-        "aadconnect": {"hosts": {AADC_NAME: {
-            "ansible_connection": "psrp",
-            "ansible_host": "127.0.0.1",
-            "ansible_port": port,
-            "ansible_psrp_protocol": "http",
-            "ansible_psrp_auth": "ntlm",
-            "ansible_user": PSRP_USER,
-            "ansible_password": f"{{{{ lookup('file', '{creds / 'psrp.password'}') }}}}"}}},
-        "exchange_servers": {"hosts": {EXCHANGE_NAME: {
-            "ansible_connection": "psrp",
-            "ansible_host": "127.0.0.1",
-            "ansible_port": exchange_port,
-            "ansible_psrp_protocol": "http",
-            "ansible_psrp_auth": "ntlm",
-            "ansible_psrp_configuration_name": "Microsoft.Exchange",
-            "ansible_psrp_path": "PowerShell",
-            "ansible_user": EXCHANGE_USER,
-            "ansible_password": f"{{{{ lookup('file', '{creds / 'exchange.password'}') }}}}"}},
+        "aadconnect": {"hosts": {AADC_NAME: _psrp_host(port, PSRP_USER, creds / "psrp.password")}},
+        "exchange_servers": {"hosts": {EXCHANGE_NAME: _psrp_host(
+            exchange_port, EXCHANGE_USER, creds / "exchange.password",
+            ansible_psrp_configuration_name="Microsoft.Exchange", ansible_psrp_path="PowerShell")},
             "vars": {"checker_exchange_routing_domain": ROUTING_DOMAIN}}}}}
     head = f"# The lab estate for scenario {lab.state()['scenario']}: python -m tests.lab up\n"
     return head + yaml.safe_dump(doc, sort_keys=False)
+
+
+def _psrp_host(port: int, user: str, password_file: Path, **extra: str) -> dict[str, Any]:
+    """A lab PSRP host: NTLM over http (message encryption), the password read from a file."""
+    return {"ansible_connection": "psrp", "ansible_host": "127.0.0.1", "ansible_port": port,
+            "ansible_psrp_protocol": "http", "ansible_psrp_auth": "ntlm", **extra,
+            "ansible_user": user,
+            "ansible_password": f"{{{{ lookup('file', '{password_file}') }}}}"}
 
 
 def down(folder: Path) -> None:

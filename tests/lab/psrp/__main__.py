@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
-import signal
-import threading
 from collections.abc import Sequence
 
 from . import make_server, scenario
@@ -42,17 +40,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             password = f.read().strip()
     srv = make_server(args.scenario, anchor=anchor, port=args.port, username=args.user,
                       password=password, auth=args.auth, latency=args.latency_ms / 1000)
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=srv.httpd.shutdown).start())
-    print(f"LISTENING {srv.port}", flush=True)
-    try:
-        srv.httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        srv.stopping = True
-        srv.httpd.server_close()
-        if args.stats:
-            print("STATS " + " ".join(f"{k}={v}" for k, v in srv.stats().items()), flush=True)
+    srv.serve_until_terminated(stats=args.stats)
 
 
 if __name__ == "__main__":

@@ -23,17 +23,19 @@ _STEP = re.compile(r"([+-])(\d+)([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-def names() -> list[str]:
-    return sorted(p.stem for p in SCENARIOS.glob("*.yml"))
+def names(folder: Path = SCENARIOS) -> list[str]:
+    return sorted(p.stem for p in folder.glob("*.yml"))
 
 
-def load_raw(name: str) -> dict[str, Any]:
-    path = SCENARIOS / f"{name}.yml"
+def load_raw(name: str, folder: Path = SCENARIOS) -> dict[str, Any]:
+    """A scenario of `folder` (the ADSync lab's by default), its `extends:` base merged in."""
+    path = folder / f"{name}.yml"
     if not path.is_file():
-        raise FileNotFoundError(f"no PSRP lab scenario {name!r} (known: {', '.join(names())})")
+        raise FileNotFoundError(f"no lab scenario {name!r} in {folder.name} "
+                                f"(known: {', '.join(names(folder))})")
     data = yaml.safe_load(path.read_text()) or {}
     base = data.pop("extends", None)
-    return {**load_raw(base), **data} if base else data
+    return {**load_raw(base, folder), **data} if base else data
 
 
 @dataclass(frozen=True)

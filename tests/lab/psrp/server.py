@@ -83,6 +83,24 @@ class LabServer:
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
+    def serve_until_terminated(self, stats: bool = False) -> None:
+        """`python -m ... serve`: print LISTENING <port>, serve until SIGTERM or ^C."""
+        import signal
+
+        signal.signal(signal.SIGTERM,
+                      lambda *_: threading.Thread(target=self.httpd.shutdown).start())
+        print(f"LISTENING {self.port}", flush=True)
+        try:
+            self.httpd.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stopping = True
+            self.httpd.server_close()
+            if stats:
+                print("STATS " + " ".join(f"{k}={v}" for k, v in self.stats().items()),
+                      flush=True)
+
     def stats(self) -> dict[str, int]:
         return {"pools": self.pools_opened, "pipelines": self.pipelines_run,
                 "auth_failures": self.auth_failures, "scripts": self.scripts_received}

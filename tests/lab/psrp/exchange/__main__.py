@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
-import threading
 from collections.abc import Sequence
 
 from . import make_server, names
@@ -41,15 +39,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         state = srv.state  # type: ignore[attr-defined]
         state.sc["remote_mailboxes"] = {"count": args.remote_mailboxes}
         state.prebuilt["remote_mailboxes"] = list(remote_mailboxes(state.sc))
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=srv.httpd.shutdown).start())
-    print(f"LISTENING {srv.port}", flush=True)
-    try:
-        srv.httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        srv.stopping = True
-        srv.httpd.server_close()
+    srv.serve_until_terminated()
 
 
 if __name__ == "__main__":

@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from tests.lab.psrp import scenario
 from tests.lab.psrp.scenario import Clock
 
 from . import objects as O
@@ -29,16 +28,7 @@ SERVERS_DN = "CN=Servers,CN=Exchange Administrative Group (FYDIBOHF23SPDLT),CN=A
 
 
 def names() -> list[str]:
-    return sorted(p.stem for p in SCENARIOS.glob("*.yml"))
-
-
-def load_raw(name: str) -> dict[str, Any]:
-    path = SCENARIOS / f"{name}.yml"
-    if not path.is_file():
-        raise FileNotFoundError(f"no Exchange lab scenario {name!r} (known: {', '.join(names())})")
-    data = yaml.safe_load(path.read_text()) or {}
-    base = data.pop("extends", None)
-    return {**load_raw(base), **data} if base else data
+    return scenario.names(SCENARIOS)
 
 
 @dataclass
@@ -78,7 +68,7 @@ class State:
 
     @classmethod
     def build(cls, name: str, now: dt.datetime | None = None) -> State:
-        sc = load_raw(name)
+        sc = scenario.load_raw(name, SCENARIOS)
         now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
         st = cls(sc, Clock(now, now), sc.get("local", sc["servers"][0]["name"]))
         serial = 1000
