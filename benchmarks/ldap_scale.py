@@ -4,10 +4,15 @@
 
 Builds (once, cached as a tarball under /var/tmp/checker-bench keyed by N) a lab DC with the
 Exchange schema and N mail users loaded offline (`ldbadd -o batch_mode:1`, files of 10k, 100
-OUs), starts a copy on loopback, then times in the same run:
-- `ldapsearch -x -E pr=1000/noprompt` with the collector's filter and attributes;
-- the checker: the real LDAP transport + `ad.recipients` process() + the per-object checks.
+OUs), starts a copy on loopback (hardened: simple binds only inside TLS), then times in the
+same run:
+- `ldapsearch -x -ZZ -E pr=1000/noprompt` (StartTLS, one stream) with the collector's filter
+  and attributes;
+- the checker: the real LDAP transport + `ad.recipients` process() + the per-object checks,
+  with the product's defaults (StartTLS, and `checker_ldap_parallel` unset unless --parallel).
 It prints entries/s for both, the ratio (checker/ldapsearch) and the checker's peak RSS.
+`--dcs 2` puts a second DC (its own dsServiceName, a write the first has not seen) behind one
+round-robin name and checks that the checker still reads exactly ldapsearch's entries.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -107,28 +113,32 @@ def time_ldapsearch(dc: samba.SambaDC, out: Path) -> tuple[float, int]:
     pw = dc.root / "pw"
     pw.write_text(samba.PASSWORD)
     pw.chmod(0o600)
-    cmd = ["ldapsearch", "-x", "-H", dc.url, "-D", samba.ADMIN, "-y", str(pw), "-b",
+    cmd = ["ldapsearch", "-x", "-ZZ", "-H", dc.url, "-D", samba.ADMIN, "-y", str(pw), "-b",
            samba.DOMAIN_DN, "-E", "pr=1000/noprompt", RECIPIENT_FILTER, *RECIPIENT_ATTRS]
+    env = {**os.environ, "LDAPTLS_CACERT": str(dc.ca_file), "LDAPTLS_REQCERT": "demand"}
     t0 = time.monotonic()
     with out.open("wb") as f:
-        subprocess.run(cmd, stdout=f, check=True)
+        subprocess.run(cmd, stdout=f, check=True, env=env)
     elapsed = time.monotonic() - t0
     count = sum(1 for line in out.open("rb") if line.startswith(b"dn: "))
     out.unlink()
     return elapsed, count
 
 
-def time_checker(dc: samba.SambaDC, parallel: int) -> tuple[float, int, dict[str, str]]:
+def time_checker(dc: samba.SambaDC, parallel: int | None,
+                 host: str | None = None) -> tuple[float, int, dict[str, str]]:
     """The real pipeline: plan, LDAP transport + ad.recipients, pure evaluation."""
     from checker.runner import Options, prepare, run
 
     inv = dc.root / "inventory.yml"
     inv.write_text(
         "all:\n  children:\n    domain_controllers:\n      hosts:\n        bench:\n"
-        f"          ansible_connection: ldap\n          ansible_host: {dc.ip}\n"
+        f"          ansible_connection: ldap\n          ansible_host: {host or dc.ip}\n"
         f"          ansible_user: {samba.ADMIN}\n"
         "          ansible_password: \"{{ lookup('env', 'BENCH_PW') }}\"\n"
-        f"          checker_ldap_parallel: {parallel}\n")
+        f"          checker_ldap_ca_file: {dc.ca_file}\n"
+        f"          checker_ldap_server_name: {samba.DNS_NAME}\n"
+        + (f"          checker_ldap_parallel: {parallel}\n" if parallel else ""))
     os.environ["BENCH_PW"] = samba.PASSWORD
     repo = Path(__file__).resolve().parents[1]
     t0 = time.monotonic()
@@ -143,40 +153,84 @@ def time_checker(dc: samba.SambaDC, parallel: int) -> tuple[float, int, dict[str
     return elapsed, count, statuses
 
 
-def run(tarball: Path, n: int, parallel: int, rounds: int) -> int:
-    dc = start_copy(tarball, "127.0.0.9")
+def start_second(tarball: Path, ip: str) -> samba.SambaDC:
+    """Another DC of the same directory: own dsServiceName, and one write the first lacks."""
+    root = Path(tempfile.mkdtemp(prefix="run-", dir=CACHE))
+    subprocess.run(["tar", "-C", str(root), "-xf", str(tarball)], check=True)
+    dc = samba.SambaDC(root, ip)
+    dc.configure()
+    samba.become_second_dc(dc)
+    dc.start(timeout=120)
+    conn = dc.admin_connection()
+    conn.modify(f"CN=u000007,OU=B000,OU=Bulk,{samba.DOMAIN_DN}",
+                {"description": [("MODIFY_REPLACE", ["written on the second DC"])]})
+    conn.unbind()
+    return dc
+
+
+def round_robin(name: str, ips: list[str]) -> None:
+    """Resolve `name` to every DC, the order turning on each lookup (round-robin DNS)."""
+    import itertools
+    import socket
+
+    real, turn = socket.getaddrinfo, itertools.count()
+
+    def lookup(host: object, *args: object, **kw: object) -> object:
+        if host != name:
+            return real(host, *args, **kw)  # type: ignore[arg-type]
+        order = ips if next(turn) % 2 == 0 else ips[::-1]
+        return [info for ip in order for info in real(ip, *args, **kw)]  # type: ignore[arg-type]
+
+    socket.getaddrinfo = lookup  # type: ignore[assignment]
+
+
+def run(tarball: Path, n: int, parallel: int | None, rounds: int, dcs: int = 1) -> int:
+    dc = start_copy(tarball, lab_ip(9))
+    extra = [start_second(tarball, lab_ip(8))] if dcs > 1 else []
+    host = None
+    if extra:
+        host = "dcs.bench.lab.example.com"
+        round_robin(host, [dc.ip, extra[0].ip])
     try:
         time_ldapsearch(dc, dc.root / "warm.ldif")  # warm the DC's caches for both clients
         best_l, best_c = 1e9, 1e9
         for r in range(rounds):
             tl, nl = time_ldapsearch(dc, dc.root / "out.ldif")
-            tc, nc, statuses = time_checker(dc, parallel)
+            tc, nc, statuses = time_checker(dc, parallel, host)
+            if nc != nl:
+                print(f"MISMATCH: checker read {nc} entries, ldapsearch {nl}", flush=True)
+                return 1
             print(f"round {r + 1}: ldapsearch {nl} entries in {tl:.2f} s ({nl / tl:,.0f}/s); "
                   f"checker {nc} entries in {tc:.2f} s ({nc / tc:,.0f}/s)", flush=True)
             best_l, best_c = min(best_l, tl), min(best_c, tc)
         for rule, status in statuses.items():
             print(f"  {rule}: {status}")
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"N={n} parallel={parallel}: ldapsearch {nl / best_l:,.0f} entries/s, "
+        print(f"N={n} parallel={parallel or 'default'} dcs={dcs}: "
+              f"ldapsearch {nl / best_l:,.0f} entries/s, "
               f"checker {nc / best_c:,.0f} entries/s, ratio {best_l / best_c:.2f}, "
               f"checker peak RSS {rss:.0f} MB")
     finally:
-        dc.stop()
-        subprocess.run(["rm", "-rf", str(dc.root)], check=True)
+        for d in (dc, *extra):
+            d.stop()
+            shutil.rmtree(d.root, ignore_errors=True)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--users", type=int, default=10_000)
-    p.add_argument("--parallel", type=int, default=4, help="checker_ldap_parallel")
+    p.add_argument("--parallel", type=int, default=None,
+                   help="checker_ldap_parallel (default: unset, the product's default)")
+    p.add_argument("--dcs", type=int, choices=(1, 2), default=1,
+                   help="2: two DCs behind one round-robin name")
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--build-only", action="store_true")
     args = p.parse_args(argv)
     tarball = build(args.users)
     if args.build_only:
         return 0
-    return run(tarball, args.users, args.parallel, args.rounds)
+    return run(tarball, args.users, args.parallel, args.rounds, args.dcs)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ from checker.facts.model import FactKey
 from checker.requests import LdapRequest, LdapSearch
 from checker.transports.base import Transport, transports
 from checker.transports.ldap_bind import bind_failure, describe_error
+from checker.transports.ldap_decode import use_lean_decoding
+from checker.transports.ldap_parallel import partitioned, prefetched
 from checker.transports.ldap_settings import (
     LDAP_VARS,
     LdapSettings,
@@ -96,6 +98,7 @@ class LdapTransport(Transport):
             server = ldap3.Server(**server_args(s, self.timeout, self._address, port))
             extra = {"sasl_credentials": (s.name, None, self._creds)} if self._creds else {}
             conn = ldap3.Connection(server, **connection_args(s, self.timeout), **extra)
+            use_lean_decoding(conn)
             conn.open()
             if s.starttls:
                 conn.start_tls()
@@ -150,10 +153,11 @@ class LdapTransport(Transport):
         if gc:
             search = self._check_partial_attribute_set(search)
         if self.settings.parallel > 1 and search.paged and search.scope == "subtree":
-            from checker.transports.ldap_parallel import partitioned
-
             return partitioned(self, search, base, gc)
-        return self.pages(self._gc_conn() if gc else self._require(), search, base)
+        conn = self._gc_conn() if gc else self._require()
+        if search.paged:
+            return prefetched(self.page_lists(conn, search, base))
+        return self.pages(conn, search, base)
 
     def fill(self, base: str) -> str:
         """Replace `{schemaNamingContext}`-style placeholders with RootDSE values."""
@@ -168,18 +172,22 @@ class LdapTransport(Transport):
     def pages(self, conn: ldap3.Connection, search: LdapSearch, base: str,
               extra_filter: str = "") -> Iterator[dict[str, Any]]:
         """Run one (paged) search on `conn`, yielding converted entries page by page."""
+        for page in self.page_lists(conn, search, base, extra_filter):
+            yield from page
+
+    def page_lists(self, conn: ldap3.Connection, search: LdapSearch, base: str,
+                   extra_filter: str = "") -> Iterator[list[dict[str, Any]]]:
+        """One list of converted entries (and search references) per page."""
         flt = f"(&{search.filter}{extra_filter})" if extra_filter else search.filter
         size = self.settings.page_size if search.paged else 0
         cookie: bytes | None = None
         while True:
             result = self._one_page(conn, search, base, flt, size, cookie)
-            for entry in conn.response or ():
-                kind = entry.get("type")
-                if kind == "searchResEntry":
-                    yield convert(entry)
-                elif kind == "searchResRef":
-                    yield {"ref": list(entry.get("uri") or ())}
+            page = [convert(e) if e.get("type") == "searchResEntry"
+                    else {"ref": list(e.get("uri") or ())}
+                    for e in conn.response or () if e.get("type") in _KEPT]
             conn.response = None  # drop the page before fetching the next one
+            yield page
             cookie = _cookie(result) if size else None
             if not cookie:
                 return
@@ -271,6 +279,7 @@ class LdapTransport(Transport):
 
 
 _BINARY = {"objectguid": lambda b: str(uuid.UUID(bytes_le=b))}
+_KEPT = ("searchResEntry", "searchResRef")
 
 
 def _dns(dn: str) -> str:

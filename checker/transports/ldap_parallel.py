@@ -8,6 +8,7 @@ the DC's `dsServiceName` before it searches.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Iterator
@@ -90,3 +91,37 @@ def _drain(pages: queue.Queue[Batch | BaseException | None], n: int) -> Iterator
                         continue
                     refs.add(tuple(entry["ref"]))
                 yield entry
+
+
+def prefetched(pages: Iterator[Batch]) -> Iterator[dict[str, Any]]:
+    """Entries of `pages` (one list per page), the next page fetched and decoded in a thread
+    while the caller works through the current one: the DC and the client no longer wait for
+    each other between pages. The thread starts on the first entry asked for and is joined
+    before this generator ends, so the connection is never used by two searches at once."""
+    box: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            for page in pages:
+                while not stop.is_set():
+                    try:
+                        box.put(page, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(None)
+        except BaseException as e:  # handed to the caller's thread, raised there
+            box.put(e)
+
+    worker = threading.Thread(target=fetch, daemon=True)
+    worker.start()
+    try:
+        yield from _drain(box, 1)
+    finally:
+        stop.set()
+        while worker.is_alive():  # let a page in flight finish before the connection is reused
+            with contextlib.suppress(queue.Empty):
+                box.get(timeout=0.05)
