@@ -188,7 +188,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _ClosedPipeSafe:
+    """stdout that survives its reader going away (`checker apply ... | head`): the first
+    BrokenPipeError sends the rest of the output to /dev/null, so the run still finishes,
+    writes its file reports and exits with its real verdict, as a gate needs."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self.stream.write(text))
+        except BrokenPipeError:
+            self._divert()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            self._divert()
+
+    def isatty(self) -> bool:
+        return bool(self.stream.isatty())
+
+    def fileno(self) -> int:
+        return int(self.stream.fileno())
+
+    def _divert(self) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, self.stream.fileno())
+        finally:
+            os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if not isinstance(sys.stdout, _ClosedPipeSafe) and hasattr(sys.stdout, "fileno"):
+        try:
+            sys.stdout.fileno()
+            sys.stdout = _ClosedPipeSafe(sys.stdout)  # type: ignore[assignment]
+        except (OSError, ValueError):  # captured (pytest) or detached: nothing to guard
+            pass
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -122,3 +122,19 @@ def test_insecure_settings_warn_on_stderr_and_in_the_report(tmp_path, monkeypatc
     assert "warning: host aadc01.lab.example.com: checker_demo_insecure: true sends" in err
     warnings = _json.loads(out.read_text())["warnings"]
     assert any("checker_demo_insecure" in w for w in warnings)
+
+
+def test_a_reader_that_goes_away_does_not_turn_the_run_into_an_error(tmp_path: Path) -> None:
+    """`checker ... | head`: the run finishes, writes its file reports and keeps its verdict."""
+    for args, code in ((["schema", "rules"], 0),
+                       (["apply", str(DEMO), "--report", "json", "--report",
+                         f"json:{tmp_path}/r.json"], 1)):
+        proc = subprocess.Popen([sys.executable, "-m", "checker", *args], cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.read(10)
+        proc.stdout.close()  # the reader is gone before checker has written everything
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == code, err
+        assert "internal error" not in err and "BrokenPipe" not in err
+    assert json.loads((tmp_path / "r.json").read_text())["summary"]["exit_code"] == 1
