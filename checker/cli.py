@@ -227,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not isinstance(sys.stdout, _ClosedPipeSafe) and hasattr(sys.stdout, "fileno"):
         try:
             sys.stdout.fileno()
-            sys.stdout = _ClosedPipeSafe(sys.stdout)  # type: ignore[assignment]
+            sys.stdout = _ClosedPipeSafe(sys.stdout)
         except (OSError, ValueError):  # captured (pytest) or detached: nothing to guard
             pass
     parser = build_parser()
