@@ -24,47 +24,64 @@ class Resolved:
 def resolve_facts(
     rule: Rule, host: Host, inventory: Inventory, facts: FactStore, now: dt.datetime
 ) -> Resolved:
+    """Every fact the rule names. A fact that is missing, failed or unavailable is left out
+    of the context and the first such reason is kept, but the others still resolve: a false
+    `when` that does not need the missing fact still decides the row (see the engine)."""
     out = Resolved({"host": host.name, "vars": host.public_vars(), "now": now})
     for ref in rule.facts:
-        if ref.from_pattern is None:
-            fact = facts.get(host.name, {}).get(ref.key)
-            if fact is None:
-                out.error = f"fact {ref.collector} was not gathered on {host.name}"
-                return out
-        else:
-            sources = [h.name for h in inventory.select(ref.from_pattern)]
-            if not sources:
-                out.unavailable = (
-                    f"no host in the inventory matches {ref.from_pattern!r} "
-                    f"(needed for fact {ref.name}: {ref.collector})"
-                )
-                return out
-            if ref.all_hosts:
-                if not _all_hosts(ref, sources, facts, out):
-                    return out
-                continue
-            fact = _first_usable([facts.get(s, {}).get(ref.key) for s in sources])
-            if fact is None:
-                out.error = f"fact {ref.collector} was not gathered on {', '.join(sources)}"
-                return out
+        if ref.from_pattern is not None and ref.all_hosts:
+            _all_hosts(ref, [h.name for h in inventory.select(ref.from_pattern)], facts, out)
+            continue
+        fact = _one(ref, host, inventory, facts, out)
+        if fact is None:
+            continue
         if fact.provenance:
             out.used.append(fact.provenance)
         if fact.status is FactStatus.ERROR:
             where = fact.provenance.host if fact.provenance else host.name
             reason = fact.provenance.error if fact.provenance else "unknown error"
-            out.error = f"fact {ref.collector} on {where}: {reason}"
-            return out
-        if fact.status is FactStatus.UNAVAILABLE:
+            _problem(out, error=f"fact {ref.collector} on {where}: {reason}")
+        elif fact.status is FactStatus.UNAVAILABLE:
             reason = fact.provenance.error if fact.provenance else "not available"
-            out.unavailable = f"fact {ref.collector} is not available: {reason}"
-            return out
-        out.context[ref.name] = fact.value
+            _problem(out, unavailable=f"fact {ref.collector} is not available: {reason}")
+        else:
+            out.context[ref.name] = fact.value
     return out
 
 
-def _all_hosts(ref: FactRef, sources: list[str], facts: FactStore, out: Resolved) -> bool:
+def _problem(out: Resolved, error: str | None = None, unavailable: str | None = None) -> None:
+    """Keep the first reason a row cannot be decided (an error outranks an unavailable)."""
+    if error and not out.error:
+        out.error = error
+    if unavailable and not out.unavailable:
+        out.unavailable = unavailable
+
+
+def _one(ref: FactRef, host: Host, inventory: Inventory, facts: FactStore,
+         out: Resolved) -> Fact | None:
+    if ref.from_pattern is None:
+        fact = facts.get(host.name, {}).get(ref.key)
+        if fact is None:
+            _problem(out, error=f"fact {ref.collector} was not gathered on {host.name}")
+        return fact
+    sources = [h.name for h in inventory.select(ref.from_pattern)]
+    if not sources:
+        _problem(out, unavailable=f"no host in the inventory matches {ref.from_pattern!r} "
+                                  f"(needed for fact {ref.name}: {ref.collector})")
+        return None
+    fact = _first_usable([facts.get(s, {}).get(ref.key) for s in sources])
+    if fact is None:
+        _problem(out, error=f"fact {ref.collector} was not gathered on {', '.join(sources)}")
+    return fact
+
+
+def _all_hosts(ref: FactRef, sources: list[str], facts: FactStore, out: Resolved) -> None:
     """`{host: value}` of every source host; any host that could not say is an error (a
     convergence check cannot pass over a DC it did not hear from)."""
+    if not sources:
+        _problem(out, unavailable=f"no host in the inventory matches {ref.from_pattern!r} "
+                                  f"(needed for fact {ref.name}: {ref.collector})")
+        return
     values: dict[str, Any] = {}
     for name in sources:
         fact = facts.get(name, {}).get(ref.key)
@@ -72,11 +89,10 @@ def _all_hosts(ref: FactRef, sources: list[str], facts: FactStore, out: Resolved
             out.used.append(fact.provenance)
         if fact is None or not fact.ok:
             reason = fact.provenance.error if fact and fact.provenance else "not gathered"
-            out.error = f"fact {ref.collector} on {name}: {reason}"
-            return False
+            _problem(out, error=f"fact {ref.collector} on {name}: {reason}")
+            return
         values[name] = fact.value
     out.context[ref.name] = values
-    return True
 
 
 def _first_usable(candidates: list[Fact | None]) -> Fact | None:

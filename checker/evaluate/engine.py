@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from checker import thresholds
@@ -14,7 +14,7 @@ from checker.evaluate.context import FactStore, resolve_facts
 from checker.facts.records import to_json
 from checker.inventory.model import Host, Inventory
 from checker.lang.expressions import evaluate as evaluate_expr
-from checker.lang.expressions import render, render_script
+from checker.lang.expressions import names_used, render, render_script
 from checker.lang.sandbox import TimeLimitExceeded, tick, time_limit
 from checker.results import Offender, RenderedTask, Result, Status
 from checker.ruleset.model import Rule, RuleSet
@@ -76,14 +76,16 @@ def _evaluate_one(
         return base.make(Status.BLOCKED, f"blocked by {', '.join(blockers)}")
     resolved = resolve_facts(rule, host, scope.inventory, facts, scope.now)
     base.facts = tuple(resolved.used)
-    if resolved.error:
-        return base.make(Status.ERROR, resolved.error)
-    if resolved.unavailable:
-        return base.make(Status.SKIPPED, resolved.unavailable)
     ctx = resolved.context
+    if resolved.error or resolved.unavailable:
+        if _when_false(rule, ctx):  # not applicable whatever the missing fact would say
+            return base.make(Status.SKIPPED, _not_applicable(rule, ctx))
+        if resolved.error:
+            return base.make(Status.ERROR, resolved.error)
+        return base.make(Status.SKIPPED, str(resolved.unavailable))
     try:
-        if rule.when and not evaluate_expr(rule.when, ctx):
-            return base.make(Status.SKIPPED, f"not applicable: when {rule.when!r} is false")
+        if rule.when and not _per_item_when(rule) and not evaluate_expr(rule.when, ctx):
+            return base.make(Status.SKIPPED, _not_applicable(rule, ctx))
         if rule.for_each:
             return _per_object(rule, ctx, scope.now, base)
         verdict = run_checks(rule.expect, ctx, scope.now)
@@ -95,11 +97,38 @@ def _evaluate_one(
     return base.make(Status.FAIL, verdict.message, verdict.expected, verdict.actual, tasks, notes)
 
 
+def _not_applicable(rule: Rule, ctx: Mapping[str, Any]) -> str:
+    if rule.when_msg:
+        try:
+            return f"not applicable: {render(rule.when_msg, ctx)}"
+        except ExpressionError as e:
+            return f"not applicable: when {rule.when!r} is false ({e})"
+    return f"not applicable: when {rule.when!r} is false"
+
+
+def _per_item_when(rule: Rule) -> bool:
+    """With for_each, a `when` that reads `item` is decided per object (as Ansible decides a
+    looped task's `when` per item)."""
+    return bool(rule.for_each and rule.when and "item" in names_used(rule.when))
+
+
+def _when_false(rule: Rule, ctx: Mapping[str, Any]) -> bool:
+    """`when` is false on the facts that did resolve. If it needs a fact that is missing, it
+    cannot say (ExpressionError: undefined) and the missing fact's reason stands."""
+    if not rule.when or _per_item_when(rule):
+        return False
+    try:
+        return not evaluate_expr(rule.when, dict(ctx))
+    except ExpressionError:
+        return False
+
+
 class _Row:
     def __init__(self, rule: Rule, host: str) -> None:
         self.rule, self.host = rule, host
         self.facts: tuple[Any, ...] = ()
         self.extra: dict[str, Any] = {}
+        self.notes: tuple[str, ...] = ()  # said on every row made (objects skipped)
 
     def make(
         self,
@@ -125,7 +154,7 @@ class _Row:
             tags=r.tags,
             rule_version=r.version,
             source=str(r.source),
-            notes=notes,
+            notes=(*self.notes, *notes),
             **self.extra,
         )
 
@@ -143,44 +172,70 @@ def _blockers(rule: Rule, host: str, done: Mapping[str, list[Result]]) -> list[s
     return out
 
 
+@dataclass
+class _Tally:
+    """What a for_each pass found: failures (with their contexts), errors, skipped objects."""
+
+    total: int = 0
+    errors: int = 0
+    offenders: list[Offender] = field(default_factory=list)
+    failed: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
 def _per_object(rule: Rule, ctx: dict[str, Any], now: dt.datetime, base: _Row) -> Result:
     items = render(rule.for_each, ctx) if rule.for_each else []
     if not isinstance(items, Iterable) or isinstance(items, (str, bytes, Mapping)):
         raise ExpressionError(f"for_each must give a list, got {type(items).__name__}")
-    total, failed_ctx, offenders, errors, failed_names = 0, [], [], 0, []
+    tally = _Tally()
     octx = dict(ctx)  # one context reused for every object; copied only for failures
     for item in items:
-        total += 1
         octx["item"] = item
-        try:
-            tick()
-            verdict: Verdict = run_checks(rule.expect, octx, now)
-        except TimeLimitExceeded:
-            raise
-        except ExpressionError as e:
-            errors += 1
-            offenders.append(Offender(_object_name(rule, octx), f"cannot evaluate: {e}",
-                                      error=True))
-            continue
-        if not verdict.passed:  # objects are named only when they fail: names cost
-            name = _object_name(rule, octx)
-            failed_ctx.append((name, dict(octx)))
-            failed_names.append(name)
-            if len(offenders) < rule.max_offenders:
-                offenders.append(Offender(name, verdict.message, verdict.actual))
-    failed = len(failed_names)
+        _one_object(rule, octx, now, tally)
+    return _object_verdict(rule, tally, base)
+
+
+def _one_object(rule: Rule, octx: dict[str, Any], now: dt.datetime, tally: _Tally) -> None:
+    try:
+        tick()
+        if _per_item_when(rule) and not evaluate_expr(str(rule.when), octx):
+            tally.skipped.append(f"{_object_name(rule, octx)}: {_not_applicable(rule, octx)}")
+            return
+        tally.total += 1
+        verdict: Verdict = run_checks(rule.expect, octx, now)
+    except TimeLimitExceeded:
+        raise
+    except ExpressionError as e:
+        tally.errors += 1
+        tally.offenders.append(Offender(_object_name(rule, octx), f"cannot evaluate: {e}",
+                                        error=True))
+        return
+    if not verdict.passed:  # objects are named only when they fail: names cost
+        name = _object_name(rule, octx)
+        tally.failed.append((name, dict(octx)))
+        if len(tally.offenders) < rule.max_offenders:
+            tally.offenders.append(Offender(name, verdict.message, verdict.actual))
+
+
+def _object_verdict(rule: Rule, tally: _Tally, base: _Row) -> Result:
+    total, errors, offenders = tally.total, tally.errors, tally.offenders
+    failed = len(tally.failed)
     pct = round(100.0 * failed / total, 3) if total else 0.0
+    counts = {"total": total, "failed": failed, "errors": errors}
     base.extra = {
-        "counts": {"total": total, "failed": failed, "errors": errors},
+        "counts": counts | ({"skipped": len(tally.skipped)} if tally.skipped else {}),
         "failure_pct": pct,
         "offenders": tuple(offenders[: max(rule.max_offenders, 0) + errors]),
-        "failed_objects": tuple(failed_names),
+        "failed_objects": tuple(name for name, _ in tally.failed),
     }
+    base.notes = tuple(tally.skipped)
+    if tally.skipped and not total and not errors:
+        return base.make(Status.SKIPPED, "; ".join(tally.skipped))
     summary = f"{failed} of {total} objects failed ({pct}%)"
     if over_threshold(rule, failed, pct):
         # per-object tasks in object-name order: the plan reads the same whatever order
         # the directory returned the objects in
-        ordered = [c for _, c in sorted(failed_ctx, key=lambda pair: pair[0])]
+        ordered = [c for _, c in sorted(tally.failed, key=lambda pair: pair[0])]
         tasks, notes = _tasks(rule, base.host, ordered)
         first = offenders[0] if offenders else None
         detail = f"; first: {first.object}: {first.message}" if first else ""

@@ -183,6 +183,17 @@ def _wrap(error: Exception, source: str) -> ExpressionError:
     return ExpressionError(f"{type(error).__name__}: {error} (in {source.strip()!r})")
 
 
+@functools.lru_cache(maxsize=1024)
+def names_used(expression: str) -> frozenset[str]:
+    """The context names a bare expression reads (`item`, `adsync`, ...)."""
+    from jinja2 import meta
+
+    try:
+        return frozenset(meta.find_undeclared_variables(ENV.parse("{{ " + expression + " }}")))
+    except jinja2.TemplateSyntaxError:
+        return frozenset()
+
+
 @functools.lru_cache(maxsize=8192)
 def problems(source: str, expression: bool) -> list[str]:
     """Static checks for validation: syntax errors and sandbox escapes (no evaluation)."""

@@ -193,6 +193,7 @@ def build_rule(d: Located, source: Source) -> Rule:
         version=d.get("version", 1),
         facts=facts,
         when=d.get("when"),
+        when_msg=d.get("when_msg"),
         depends_on=tuple(d.get("depends_on", ())),
         for_each=d.get("for_each"),
         object=d.get("object"),

@@ -88,6 +88,7 @@ class Rule:
     version: int = 1
     facts: tuple[FactRef, ...] = ()
     when: str | None = None
+    when_msg: str | None = None  # why a false `when` makes it (or one object) not applicable
     depends_on: tuple[str, ...] = ()
     for_each: str | None = None
     object: str | None = None

@@ -139,7 +139,11 @@ def rule_schema(
             "version": {"type": "integer", "minimum": 1},
             "hosts": {"type": "string", "minLength": 1},
             "facts": {"type": "object", "additionalProperties": _fact_schema(collectors)},
-            "when": _template("Jinja expression; the rule is skipped when false"),
+            "when": _template(
+                "Jinja expression; the rule is skipped when false (with for_each: per object, "
+                "as Ansible evaluates `when` per loop item)"
+            ),
+            "when_msg": _template("Jinja template: the reason given when `when` is false"),
             "depends_on": {"type": "array", "items": {"type": "string", "pattern": RULE_ID}},
             "for_each": _template("Jinja expression giving a list: one check per object"),
             "object": _template("Jinja template naming an object"),

@@ -64,6 +64,7 @@ def _template_problems(rule: Rule) -> list[tuple[str, str]]:
             found.extend((label, p) for p in template_problems(text, expression))
 
     check("when", rule.when, True)
+    check("when_msg", rule.when_msg, False)
     check("for_each", rule.for_each, False)
     check("object", rule.object, False)
     for i, c in enumerate(rule.expect):

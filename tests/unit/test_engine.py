@@ -104,3 +104,27 @@ def test_remediation_is_version_aware(tmp_path: Path) -> None:
     old = apply(tmp_path, [r], value={**SETTINGS, "version": "1.1.100.0"}).results[0]
     assert [t.name for t in new.remediation] == ["full sync"]
     assert [t.name for t in old.remediation] == ["legacy full sync"]
+
+
+def test_false_when_skips_before_an_unneeded_fact_errors(tmp_path: Path) -> None:
+    """A build without Get-ADSyncScheduler: its scheduler fact is an error (or unavailable),
+    yet a rule whose `when` rules the build out is skipped, not an error row. A `when` that
+    needs the broken fact still reports its error."""
+    old = {**SETTINGS, "version": "1.1.100.0"}
+    facts = [fact_row("adsync.global_settings", old),
+             fact_row("adsync.scheduler", None, "error", "Get-ADSyncScheduler is not recognized")]
+    inv = write_estate(tmp_path, {"aadc1": {"group": "aadconnect", "facts": facts}})
+    uses = {"adsync": "adsync.global_settings", "scheduler": "adsync.scheduler"}
+    rules = [
+        rule(id="T-OLD", facts=uses, when="adsync.version is version('1.1.105.0', '>=')",
+             expect=[{"key": "scheduler.sync_cycle_enabled", "op": "eq", "value": True}]),
+        rule(id="T-NEEDS", facts=uses, when="scheduler.sync_cycle_enabled",
+             expect=[{"that": "true"}]),
+        rule(id="T-TRUE", facts=uses, when="adsync.version is version('1.0', '>=')",
+             expect=[{"that": "true"}]),
+    ]
+    prepared = prepare(Options(inventory=str(inv), rules=[str(write_rules(tmp_path, rules))]))
+    got = {r.rule_id: r for r in run(prepared)[0].results}
+    assert got["T-OLD"].status is Status.SKIPPED and "not applicable" in got["T-OLD"].message
+    assert got["T-NEEDS"].status is Status.ERROR and "not recognized" in got["T-NEEDS"].message
+    assert got["T-TRUE"].status is Status.ERROR
