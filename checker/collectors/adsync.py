@@ -1,9 +1,13 @@
 """Entra Connect Sync (ADSync module) collectors.
 
-Each snippet projects the cmdlet output to plain objects with quoted property names, so the
-JSON depth is under control and nothing depends on nested CLIXML. `process()` is pure and
-reads the Windows PowerShell 5.1 JSON dialect through `checker.wire.ps_json`. The
-offline export reader (`adsync_export`) produces the same raw shape, so the same rules run.
+Each snippet projects the cmdlet output to plain values with quoted property names, so
+nothing depends on JSON depth or on nested CLIXML, and reads each field as what it really is
+(docs/fidelity.md, "Entra Connect Sync"): dates leave the server as invariant round-trip
+strings (`ToString('o')`, no conversion: the sync engine's Kind-Unspecified DateTimes hold
+UTC, which 5.1's ConvertTo-Json would shift by the server's offset); enums leave as 5.1
+writes them (integers) and are mapped by their real values; objects (ImmutableTag) are
+projected to the field we need. `process()` is pure. The offline export reader
+(`adsync_export`) produces the same raw shape, so the same rules run.
 
 Example rule use::
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from checker.collectors.adsync_common import IMPORT, date, objects, strings
 from checker.collectors.base import Collector, collectors
 from checker.collectors.records import (
     Connector,
@@ -26,26 +31,17 @@ from checker.collectors.records import (
     RunProfileResult,
     Scheduler,
     SyncRule,
+    domain_of,
 )
-from checker.errors import CollectError
+from checker.errors import CollectError, FactUnavailable
 from checker.requests import PsSnippet
 from checker.wire import ps_json as pj
 
 TRANSPORTS = ("psrp", "adsync_export")
-IMPORT = "Import-Module ADSync -ErrorAction Stop\n"
-POLICY_TYPES = ("Unspecified", "Delta", "Initial")  # SynchronizationPolicyType
-
-
-def _objects(raw: Any) -> list[Mapping[str, Any]]:
-    items = pj.as_list(raw)
-    for item in items:
-        if not isinstance(item, Mapping):
-            raise CollectError(f"expected objects from PowerShell, got {item!r}")
-    return items
-
-
-def _strings(value: Any) -> list[str]:
-    return [str(v) for v in pj.as_list(value) if v is not None]
+# Enums by their real values (ObjectModel.dll of build 2.2.8.0, docs/fidelity.md).
+POLICY_TYPES = {0: "Unspecified", 1: "Delta", 2: "Initial"}  # SynchronizationPolicyType
+DIRECTIONS = {0: "Inbound", 1: "Outbound"}  # SynchronizationRuleDirection
+LINK_TYPES = {0: "Provision", 1: "StickyJoin", 2: "Join", 3: "JoinNoFlow"}  # SyncRuleLinkType
 
 
 class _AdSync(Collector):
@@ -59,7 +55,7 @@ class _AdSync(Collector):
 
 @collectors.register("adsync.global_settings")
 class GlobalSettingsCollector(_AdSync):
-    """Get-ADSyncGlobalSettings: the configuration version and the optional features.
+    """Get-ADSyncGlobalSettings: the configuration version, staging mode, optional features.
 
     ```yaml
     facts: {adsync: adsync.global_settings}
@@ -68,7 +64,7 @@ class GlobalSettingsCollector(_AdSync):
     """
 
     model = GlobalSettings
-    description = "Get-ADSyncGlobalSettings: version, hybrid Exchange feature, all parameters"
+    description = "Get-ADSyncGlobalSettings: version, staging mode, hybrid Exchange, parameters"
     script = """$settings = Get-ADSyncGlobalSettings
 [pscustomobject]@{
     'Version' = $settings.Version
@@ -78,11 +74,11 @@ class GlobalSettingsCollector(_AdSync):
 """
 
     def process(self, raw: Any, params: Mapping[str, Any]) -> GlobalSettings:
-        objs = _objects(raw)
+        objs = objects(raw)
         if len(objs) != 1:
             raise CollectError(f"expected one GlobalSettings object, got {len(objs)}")
         parameters = {
-            str(p["Name"]): str(p.get("Value") or "") for p in _objects(objs[0].get("Parameters"))
+            str(p["Name"]): str(p.get("Value") or "") for p in objects(objs[0].get("Parameters"))
         }
         version = parameters.get("Microsoft.Synchronize.ServerConfigurationVersion")
         if not version:
@@ -93,8 +89,13 @@ class GlobalSettingsCollector(_AdSync):
             exchange_mail_public_folder=_flag(
                 parameters, "Microsoft.OptionalFeature.ExchangeMailPublicFolder"
             ),
+            # where Microsoft's own diagnostics read it (IsStagingModeEnabled): every build
+            # has it, and so does an export
             staging_mode=pj.as_bool(parameters.get("Microsoft.Synchronize.StagingMode")),
             parameters=parameters,
+            sync_interval_s=pj.as_seconds(parameters.get("Microsoft.Synchronize.TimeInterval")),
+            run_history_purge_s=pj.as_seconds(
+                parameters.get("Microsoft.Synchronize.RunHistoryPurgeInterval")),
         )
 
 
@@ -104,7 +105,8 @@ def _flag(parameters: Mapping[str, str], name: str) -> bool:
 
 @collectors.register("adsync.scheduler")
 class SchedulerCollector(_AdSync):
-    """Get-ADSyncScheduler: is the sync cycle enabled, staging, suspended, how often.
+    """Get-ADSyncScheduler: is the sync cycle enabled, suspended, running, how often. Builds
+    before 1.1.105.0 have no scheduler cmdlets: the fact is then unavailable (`skipped`).
 
     ```yaml
     facts: {scheduler: adsync.scheduler}
@@ -113,25 +115,40 @@ class SchedulerCollector(_AdSync):
     """
 
     model = Scheduler
-    description = "Get-ADSyncScheduler: enabled, staging mode, suspended, interval"
-    script = """Get-ADSyncScheduler | Select-Object -Property 'SyncCycleEnabled',
-    'StagingModeEnabled', 'SchedulerSuspended', 'NextSyncCyclePolicyType',
-    'NextSyncCycleStartTimeInUTC', 'CurrentlyEffectiveSyncCycleInterval',
-    'PurgeRunHistoryInterval', 'MaintenanceEnabled', 'SyncCycleInProgress'
+    description = "Get-ADSyncScheduler: enabled, suspended, in progress, interval, next cycle"
+    script = """if (-not (Get-Command -Name 'Get-ADSyncScheduler' -ErrorAction SilentlyContinue)) {
+    [pscustomobject]@{ 'Missing' = 'Get-ADSyncScheduler' }
+} else {
+    $s = Get-ADSyncScheduler
+    [pscustomobject]@{
+        'SyncCycleEnabled' = $s.SyncCycleEnabled
+        'StagingModeEnabled' = $s.StagingModeEnabled
+        'SchedulerSuspended' = $s.SchedulerSuspended
+        'NextSyncCyclePolicyType' = $s.NextSyncCyclePolicyType
+        'NextSyncCycleStartTimeInUTC' = $s.NextSyncCycleStartTimeInUTC.ToString('o')
+        'CurrentlyEffectiveSyncCycleInterval' = $s.CurrentlyEffectiveSyncCycleInterval.TotalSeconds
+        'PurgeRunHistoryInterval' = $s.PurgeRunHistoryInterval.TotalSeconds
+        'MaintenanceEnabled' = $s.MaintenanceEnabled
+        'SyncCycleInProgress' = $s.SyncCycleInProgress
+    }
+}
 """
 
     def process(self, raw: Any, params: Mapping[str, Any]) -> Scheduler:
-        objs = _objects(raw)
+        objs = objects(raw)
         if len(objs) != 1:
             raise CollectError(f"expected one scheduler object, got {len(objs)}")
         s = objs[0]
+        if s.get("Missing"):
+            raise FactUnavailable(f"{s['Missing']} does not exist on this build (the scheduler "
+                                  "came with 1.1.105.0)")
         return Scheduler(
             sync_cycle_enabled=bool(pj.as_bool(s.get("SyncCycleEnabled"))),
             staging_mode_enabled=bool(pj.as_bool(s.get("StagingModeEnabled"))),
             scheduler_suspended=bool(pj.as_bool(s.get("SchedulerSuspended"))),
             next_sync_cycle_policy_type=pj.as_enum(s.get("NextSyncCyclePolicyType"), POLICY_TYPES)
             or "Unspecified",
-            next_sync_cycle_start=pj.as_datetime(s.get("NextSyncCycleStartTimeInUTC")),
+            next_sync_cycle_start=date(s.get("NextSyncCycleStartTimeInUTC")),
             effective_interval_s=pj.as_seconds(s.get("CurrentlyEffectiveSyncCycleInterval")),
             purge_run_history_interval_s=pj.as_seconds(s.get("PurgeRunHistoryInterval")),
             maintenance_enabled=pj.as_bool(s.get("MaintenanceEnabled")),
@@ -141,7 +158,7 @@ class SchedulerCollector(_AdSync):
 
 @collectors.register("adsync.connectors")
 class ConnectorsCollector(_AdSync):
-    """Get-ADSyncConnector: type, partitions, connector schema, inclusion lists, times.
+    """Get-ADSyncConnector: type, forest, partitions, connector schema, inclusion lists, times.
 
     ```yaml
     facts: {connectors: adsync.connectors}
@@ -151,16 +168,21 @@ class ConnectorsCollector(_AdSync):
     """
 
     model = list[Connector]
-    description = "Get-ADSyncConnector: schema attributes, inclusion lists, modification time"
+    description = "Get-ADSyncConnector: forest, schema attributes, inclusion lists, times"
     script = """Get-ADSyncConnector | ForEach-Object {
+    $forest = $null
+    if ($_.ConnectivityParameters -and $_.ConnectivityParameters.Contains('forest-name')) {
+        $forest = [string]$_.ConnectivityParameters['forest-name'].Value
+    }
     [pscustomobject]@{
         'Identifier' = [string]$_.Identifier
         'Name' = $_.Name
         'Type' = $_.Type
         'Subtype' = $_.Subtype
         'Version' = $_.Version
-        'CreationTime' = $_.CreationTime
-        'LastModificationTime' = $_.LastModificationTime
+        'Forest' = $forest
+        'CreationTime' = $_.CreationTime.ToString('o')
+        'LastModificationTime' = $_.LastModificationTime.ToString('o')
         'Partitions' = @($_.Partitions | Where-Object { $_.Selected } |
             ForEach-Object { [string]$_.DN })
         'ObjectTypes' = @($_.Schema.ObjectTypes | ForEach-Object { [string]$_.Name })
@@ -172,33 +194,37 @@ class ConnectorsCollector(_AdSync):
 """
 
     def process(self, raw: Any, params: Mapping[str, Any]) -> list[Connector]:
-        return [_connector(c) for c in _objects(raw)]
+        return [_connector(c) for c in objects(raw)]
 
 
 def _connector(c: Mapping[str, Any]) -> Connector:
-    modified = pj.as_datetime(c.get("LastModificationTime"))
+    modified = date(c.get("LastModificationTime"))
+    partitions = strings(c.get("Partitions"))
+    forest = (pj.as_str(c.get("Forest")) or "").strip().lower() or None
     return Connector(
-        identifier=str(c["Identifier"]).lower(),
+        identifier=str(c["Identifier"]).strip("{}").lower(),
         name=str(c["Name"]),
         type=str(c["Type"]),
         subtype=pj.as_str(c.get("Subtype")) or None,
         schema=ConnectorSchema(
-            object_types=_strings(c.get("ObjectTypes")),
-            attributes=_strings(c.get("AttributeTypes")),
+            object_types=strings(c.get("ObjectTypes")),
+            attributes=strings(c.get("AttributeTypes")),
         ),
-        partitions=_strings(c.get("Partitions")),
-        attribute_inclusion=_strings(c.get("AttributeInclusionList")),
-        object_inclusion=_strings(c.get("ObjectInclusionList")),
-        created_at=pj.as_datetime(c.get("CreationTime")),
+        partitions=partitions,
+        attribute_inclusion=strings(c.get("AttributeInclusionList")),
+        object_inclusion=strings(c.get("ObjectInclusionList")),
+        created_at=date(c.get("CreationTime")),
         last_modified_at=modified,
         schema_refreshed_at=modified,  # the documented proxy: no property records a refresh
         version=pj.as_int(c.get("Version")),
+        forest=forest,
+        domains=[d for d in (domain_of(p) for p in partitions) if d],
     )
 
 
 @collectors.register("adsync.sync_rules")
 class SyncRulesCollector(_AdSync):
-    """Get-ADSyncRule: name, direction, enabled, connector, precedence.
+    """Get-ADSyncRule: name, direction, enabled, connector, precedence, immutable tag.
 
     ```yaml
     facts: {rules: adsync.sync_rules}
@@ -213,42 +239,43 @@ class SyncRulesCollector(_AdSync):
     script = """Get-ADSyncRule | ForEach-Object {
     [pscustomobject]@{
         'Name' = $_.Name
-        'Direction' = [string]$_.Direction
+        'Direction' = $_.Direction
         'Disabled' = $_.Disabled
         'Connector' = [string]$_.Connector
         'Precedence' = $_.Precedence
-        'ImmutableTag' = $_.ImmutableTag
+        'ImmutableTag' = $_.ImmutableTag.TagValue
         'SourceObjectType' = $_.SourceObjectType
         'TargetObjectType' = $_.TargetObjectType
-        'LinkType' = [string]$_.LinkType
+        'LinkType' = $_.LinkType
         'IsStandardRule' = $_.IsStandardRule
     }
 }
 """
 
     def process(self, raw: Any, params: Mapping[str, Any]) -> list[SyncRule]:
-        return [_rule(r) for r in _objects(raw)]
+        return [_rule(r) for r in objects(raw)]
 
 
 def _rule(r: Mapping[str, Any]) -> SyncRule:
     connector = pj.as_str(r.get("Connector"))
     return SyncRule(
         name=str(r["Name"]),
-        direction=pj.as_enum(r.get("Direction"), ("Inbound", "Outbound")) or "Inbound",
+        direction=pj.as_enum(r.get("Direction"), DIRECTIONS) or "Inbound",
         enabled=not pj.as_bool(r.get("Disabled")),
-        connector_id=connector.lower() if connector else None,
+        connector_id=connector.strip("{}").lower() if connector else None,
         precedence=pj.as_int(r.get("Precedence")),
         immutable_tag=pj.as_str(r.get("ImmutableTag")) or None,
         source_object_type=pj.as_str(r.get("SourceObjectType")),
         target_object_type=pj.as_str(r.get("TargetObjectType")),
-        link_type=pj.as_enum(r.get("LinkType"), ("Join", "Provision", "StickyJoin")),
+        link_type=pj.as_enum(r.get("LinkType"), LINK_TYPES),
         is_standard=pj.as_bool(r.get("IsStandardRule")),
     )
 
 
 @collectors.register("adsync.run_history")
 class RunHistoryCollector(_AdSync):
-    """Get-ADSyncRunProfileResult per connector: the last runs, newest first.
+    """Get-ADSyncRunProfileResult per connector: the last runs, newest first. The history is
+    purged (7 days by default): a run older than that is simply not here.
 
     ```yaml
     facts:
@@ -274,8 +301,8 @@ class RunHistoryCollector(_AdSync):
                 'RunProfileName' = $_.RunProfileName
                 'Result' = $_.Result
                 'IsRunComplete' = $_.IsRunComplete
-                'StartDate' = $_.StartDate
-                'EndDate' = $_.EndDate
+                'StartDate' = $_.StartDate.ToString('o')
+                'EndDate' = $_.EndDate.ToString('o')
                 'RunNumber' = $_.RunNumber
             }
         }
@@ -287,7 +314,7 @@ class RunHistoryCollector(_AdSync):
         return PsSnippet(IMPORT + self.script, {"NumberRequested": count})
 
     def process(self, raw: Any, params: Mapping[str, Any]) -> list[RunProfileResult]:
-        runs = [_run(r) for r in _objects(raw)]
+        runs = [_run(r) for r in objects(raw)]
         return sorted(runs, key=_newest_first)
 
 
@@ -297,14 +324,18 @@ def _newest_first(run: RunProfileResult) -> tuple[float, int]:
 
 
 def _run(r: Mapping[str, Any]) -> RunProfileResult:
+    result = str(r.get("Result") or "")
+    complete = bool(pj.as_bool(r.get("IsRunComplete")))
+    running = result == "in-progress" or not complete
     return RunProfileResult(
-        connector_id=str(r.get("ConnectorId") or "").lower(),
+        connector_id=str(r.get("ConnectorId") or "").strip("{}").lower(),
         connector_name=str(r.get("ConnectorName") or ""),
         run_profile_name=str(r.get("RunProfileName") or ""),
-        result=str(r.get("Result") or ""),
-        is_run_complete=bool(pj.as_bool(r.get("IsRunComplete"))),
-        start=pj.as_datetime(r.get("StartDate")),
-        end=pj.as_datetime(r.get("EndDate")),
+        result=result,
+        is_run_complete=complete,
+        start=date(r.get("StartDate")),
+        end=None if running else date(r.get("EndDate")),  # a running run has not ended
         run_number=pj.as_int(r.get("RunNumber")),
         run_history_id=(pj.as_str(r.get("RunHistoryId")) or "").lower() or None,
+        in_progress=running,
     )

@@ -49,6 +49,12 @@ class ExchangeSchema:
 # --------------------------------------------------------------------------- Entra Connect Sync
 
 
+def domain_of(dn: str) -> str | None:
+    """DC=lab,DC=example,DC=com -> lab.example.com (None when the DN has no DC= part)."""
+    parts = [p.strip()[3:] for p in dn.split(",") if p.strip()[:3].lower() == "dc="]
+    return ".".join(parts).lower() or None
+
+
 @dataclass(frozen=True)
 class GlobalSettings:
     """`adsync.global_settings`: Get-ADSyncGlobalSettings, parameters flattened."""
@@ -58,6 +64,8 @@ class GlobalSettings:
     exchange_mail_public_folder: bool = False
     staging_mode: bool | None = None  # Microsoft.Synchronize.StagingMode
     parameters: dict[str, str] = field(default_factory=dict)
+    sync_interval_s: int | None = None  # Microsoft.Synchronize.TimeInterval ("00:30:00")
+    run_history_purge_s: int | None = None  # Microsoft.Synchronize.RunHistoryPurgeInterval
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,19 @@ class Connector:
     # No property records a schema refresh; LastModificationTime is the documented proxy.
     schema_refreshed_at: dt.datetime | None = None
     version: int | None = None
+    # AD connectors: the forest it reads (the `forest-name` connectivity parameter, lower
+    # case) and the DNS names of its selected domain partitions; cross-host rules match
+    # them with `ad.exchange_schema` forest/domain
+    forest: str | None = None
+    domains: list[str] = field(default_factory=list)
+
+    @property
+    def forest_names(self) -> list[str]:
+        """What a DC of this connector's forest reports as its `forest`: the forest-name, else
+        the connector's name (the wizard names an AD connector after its forest), and the
+        connector's domains (a forest root domain is the forest's name)."""
+        names = [self.forest or self.name.lower(), *self.domains]
+        return list(dict.fromkeys(n for n in names if n))
 
 
 @dataclass(frozen=True)
@@ -98,6 +119,7 @@ class RunProfileResult:
     end: dt.datetime | None = None
     run_number: int | None = None
     run_history_id: str | None = None
+    in_progress: bool = False  # result "in-progress" (or not complete): no end, no verdict
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,8 @@ def read_connector(path: Path) -> dict[str, Any]:
         "Type": _text(ma, "category"),
         "Subtype": _text(ma, "subtype"),
         "Version": _text(ma, "version"),
+        "Forest": _text(_child(_child(ma, "private-configuration"), "adma-configuration"),
+                        "forest-name"),
         "CreationTime": _text(ma, "creation-time"),
         "LastModificationTime": _text(ma, "last-modification-time"),
         "Partitions": [_text(p, "name") for p in partitions],

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from checker.errors import CollectError
@@ -116,18 +116,20 @@ def as_bool(value: Any) -> bool | None:
     raise CollectError(f"expected a boolean, got {value!r}")
 
 
-def as_enum(value: Any, names: Sequence[str]) -> str | None:
-    """5.1 writes enums as ints (their position here); PowerShell 7 and [string] as names."""
+def as_enum(value: Any, names: Mapping[int, str]) -> str | None:
+    """An enum by its real value: 5.1 writes the integer (`ToString("D")`), PowerShell 7 and
+    `[string]` write the name. `names` maps each value to its name."""
     if value is None:
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(names):
+    if isinstance(value, int) and not isinstance(value, bool) and value in names:
         return names[value]
     if isinstance(value, str):
-        for name in names:
+        for name in names.values():
             if name.lower() == value.lower():
                 return name
         return value
-    raise CollectError(f"unexpected enum value {value!r} (known: {', '.join(names)})")
+    known = ", ".join(f"{n}={v}" for v, n in names.items())
+    raise CollectError(f"unexpected enum value {value!r} (known: {known})")
 
 
 def as_str(value: Any) -> str | None:

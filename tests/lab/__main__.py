@@ -16,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--scenario", required=True, choices=estate.names())
     up.add_argument("--dir", type=Path, required=True)
     up.add_argument("--templates", type=Path, help="reuse template DCs built in this folder")
+    up.add_argument("--timezone", help="the Connect server's time zone (IANA name)")
     down = sub.add_parser("down", help="stop everything `up` started in DIR")
     down.add_argument("--dir", type=Path, required=True)
     sub.add_parser("list", help="name the scenarios")
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in estate.names():
             print(f"{name:32} {estate.load(name).get('description', '')}")
     elif args.command == "up":
-        lab = estate.up(args.scenario, args.dir, args.templates)
+        lab = estate.up(args.scenario, args.dir, args.templates, args.timezone)
         print(f"lab {args.scenario} is up; inventory: {lab.inventory}")
         print(f"  checker apply {lab.inventory}")
         print(f"  python -m tests.lab down --dir {lab.dir}")

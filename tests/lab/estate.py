@@ -105,10 +105,15 @@ def templates(cache: Path) -> tuple[samba.Templates, dt.datetime]:
     return t, anchor
 
 
-def start_psrp(lab: Lab, scenario: str, password: str, anchor: dt.datetime) -> tuple[int, int]:
+def start_psrp(lab: Lab, spec: dict[str, Any], anchor: dt.datetime,
+               timezone: str | None) -> tuple[int, int]:
+    """The Connect server: the scenario's ADSync state, its connector spaces mirroring the
+    estate's directory, in the server time zone `timezone` (default: the scenario's)."""
     return start_endpoint(lab, "psrp", [
-        "tests.lab.psrp", "serve", "--scenario", scenario, "--user", PSRP_USER, "--password-file",
-        str(lab.dir / "credentials" / "psrp.password"), "--anchor", anchor.isoformat()])
+        "tests.lab.psrp", "serve", "--scenario", spec["aadconnect"], "--user", PSRP_USER,
+        "--password-file", str(lab.dir / "credentials" / "psrp.password"),
+        "--anchor", anchor.isoformat(), "--directory", spec["ad"],
+        *(["--timezone", timezone] if timezone else [])])
 
 
 def start_exchange(lab: Lab, scenario: str) -> tuple[int, int]:
@@ -138,7 +143,7 @@ def start_endpoint(lab: Lab, label: str, module_args: list[str]) -> tuple[int, i
     raise samba.LabError(f"the {label} endpoint did not start: {out_file.read_text()}")
 
 
-def up(name: str, folder: Path, cache: Path | None = None) -> Lab:
+def up(name: str, folder: Path, cache: Path | None = None, timezone: str | None = None) -> Lab:
     spec = load(name)
     lab = Lab(folder.resolve())
     if lab.state_file.exists():
@@ -159,8 +164,7 @@ def up(name: str, folder: Path, cache: Path | None = None) -> Lab:
     dc = samba.start_scenario(t, spec["ad"], dc_root, ip, anchor)
     started: list[int] = []
     try:
-        pid, port = start_psrp(lab, spec["aadconnect"], (creds / "psrp.password").read_text(),
-                               anchor)
+        pid, port = start_psrp(lab, spec, anchor, timezone or spec.get("timezone"))
         started.append(pid)
         xpid, xport = start_exchange(lab, spec.get("exchange", "healthy"))
     except BaseException:
@@ -168,7 +172,8 @@ def up(name: str, folder: Path, cache: Path | None = None) -> Lab:
             _stop(p)
         dc.stop()
         raise
-    state = {"scenario": name, "anchor": anchor.isoformat(), "dc": {"ip": ip, "root": str(dc.root)},
+    state = {"scenario": name, "anchor": anchor.isoformat(), "timezone": timezone,
+             "dc": {"ip": ip, "root": str(dc.root)},
              "psrp": {"pid": pid, "port": port}, "exchange": {"pid": xpid, "port": xport},
              "expected_failures": spec["expected_failures"],
              "expected_tasks": spec["expected_tasks"]}

@@ -19,16 +19,22 @@ from tests.lab import estate, samba
 
 pytestmark = pytest.mark.lab
 REPO = Path(__file__).resolve().parents[2]
+# The Connect server's time zone changes nothing in a verdict. The whole matrix runs west of
+# UTC; the scenarios whose verdicts turn on times also run east of it.
+WEST, EAST = "America/Los_Angeles", "Asia/Tokyo"
+TIME_BOUND = ["healthy", "connector-schema-stale", "no-full-sync-after-refresh",
+              "full-sync-purged", "cycle-in-progress", "scheduler-disabled"]
+MATRIX = [(n, WEST) for n in estate.names()] + [(n, EAST) for n in TIME_BOUND]
 
 
 @pytest.fixture
 def lab(estate_templates: Path, tmp_path: Path) -> Iterator[Any]:
     started: list[Path] = []
 
-    def up(name: str) -> estate.Lab:
+    def up(name: str, timezone: str | None = None) -> estate.Lab:
         folder = tmp_path / name
         started.append(folder)
-        return estate.up(name, folder, estate_templates)
+        return estate.up(name, folder, estate_templates, timezone)
 
     yield up
     for folder in started:
@@ -51,16 +57,18 @@ def statuses(doc: dict[str, Any], status: str) -> list[str]:
     return sorted({r["rule_id"] for r in doc["results"] if r["status"] == status})
 
 
-@pytest.mark.parametrize("name", estate.names())
-def test_scenario_gives_exactly_its_failures_and_tasks(lab: Any, name: str) -> None:
+@pytest.mark.parametrize(("name", "zone"), MATRIX, ids=[f"{n}@{z}" for n, z in MATRIX])
+def test_scenario_gives_exactly_its_failures_and_tasks(lab: Any, name: str, zone: str) -> None:
     spec = estate.load(name)
-    env = lab(name)
+    env = lab(name, zone)
     code, doc, _ = apply(env)
     assert statuses(doc, "fail") == sorted(spec["expected_failures"])
     assert statuses(doc, "error") == []
     tasks = {h: [t["name"] for t in ts] for h, ts in doc["remediation_plan"].items()}
     assert tasks == (spec["expected_tasks"] or {})
     assert set(spec.get("expected_blocked", [])) <= set(statuses(doc, "blocked"))
+    assert set(spec.get("expected_skipped", [])) <= set(statuses(doc, "skipped"))
+    assert set(spec.get("expected_pass", [])) <= set(statuses(doc, "pass"))
     assert code == (1 if spec["expected_failures"] else 0)
     if name == "healthy":
         assert doc["summary"]["fail"] == 0 and doc["summary"]["error"] == 0
@@ -79,13 +87,16 @@ def test_incident_plan_refresh_then_full_sync(lab: Any) -> None:
 
 
 def test_incident_plan_on_a_legacy_build(lab: Any) -> None:
+    """A retired build: the upgrade first, then the refresh, then the upgraded build's full
+    sync (the legacy DirectorySyncClientCmd.exe is no remedy on a build that no longer
+    synchronizes)."""
     env = lab("connector-schema-stale-legacy")
     out = env.dir / "plan"
     apply(env, "--remediation-out", str(out))
     md = (out / "plan.md").read_text()
-    assert "DirectorySyncClientCmd.exe\" Initial" in md
-    assert "Start-ADSyncSyncCycle" not in md
-    assert md.index("Refresh the directory schema") < md.index("DirectorySyncClientCmd.exe")
+    assert "DirectorySyncClientCmd" not in md
+    assert md.index("Upgrade Entra Connect Sync") < md.index("Refresh the directory schema") \
+        < md.index("Start-ADSyncSyncCycle -PolicyType Initial")
 
 
 def test_remediate_turns_the_incident_green(lab: Any) -> None:

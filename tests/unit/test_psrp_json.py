@@ -49,8 +49,10 @@ def test_lists_enums_bools() -> None:
     assert pj.as_list({"a": 1}) == [{"a": 1}]
     assert pj.as_list({"value": [1, 2], "Count": 2}) == [1, 2]
     assert pj.as_list(None) == [] and pj.as_list([1]) == [1]
-    assert pj.as_enum(2, ("Unspecified", "Delta", "Initial")) == "Initial"
-    assert pj.as_enum("delta", ("Unspecified", "Delta", "Initial")) == "Delta"
+    assert pj.as_enum(2, {0: "Unspecified", 1: "Delta", 2: "Initial"}) == "Initial"
+    assert pj.as_enum("delta", {0: "Unspecified", 1: "Delta", 2: "Initial"}) == "Delta"
+    with pytest.raises(CollectError, match="Provision=0"):
+        pj.as_enum(7, {0: "Provision", 2: "Join"})
     assert pj.as_bool("True") is True and pj.as_bool("false") is False
     with pytest.raises(CollectError):
         pj.as_bool("maybe")

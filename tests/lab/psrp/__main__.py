@@ -23,6 +23,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     serve.add_argument("--password-file", help="read the password from this file instead")
     serve.add_argument("--anchor", type=dt.datetime.fromisoformat, default=None,
                        help="Exchange schema extension time (ISO 8601; default now - 30 days)")
+    serve.add_argument("--timezone", help="the server's time zone (IANA name; default: the "
+                       "scenario's, else UTC)")
+    serve.add_argument("--directory", help="the AD scenario its connector spaces mirror")
     serve.add_argument("--latency-ms", type=float, default=0.0)
     serve.add_argument("--stats", action="store_true", help="print counters on exit")
     serve.add_argument("-v", "--verbose", action="store_true")
@@ -39,7 +42,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         with open(args.password_file, encoding="utf-8") as f:
             password = f.read().strip()
     srv = make_server(args.scenario, anchor=anchor, port=args.port, username=args.user,
-                      password=password, auth=args.auth, latency=args.latency_ms / 1000)
+                      password=password, auth=args.auth, latency=args.latency_ms / 1000,
+                      timezone=args.timezone, directory=args.directory)
     srv.serve_until_terminated(stats=args.stats)
 
 

@@ -1,5 +1,13 @@
-"""The simulated ADSync module: cmdlets whose output follows the real objects' property names
-and types (shared/reference/domain.md section 1). State comes from a scenario file."""
+"""The simulated ADSync module's state, built from a scenario: objects with the real .NET types
+of build 2.2.8.0 (docs/fidelity.md, "Entra Connect Sync"), not the shape our scripts expect.
+
+- DateTimes read from the sync database or the connector XML are Kind Unspecified holding UTC
+  wall-clock time: naive `datetime`s here, which ConvertTo-Json and ToUniversalTime() then
+  take as the server's local time (`Engine.timezone`), as .NET does.
+- Enums carry their real values (SyncRuleLinkType Provision=0, StickyJoin=1, Join=2,
+  JoinNoFlow=3); ImmutableTag is an object; intervals are TimeSpans; identifiers are Guids.
+- A build has the cmdlets it had: none of the scheduler's before 1.1.105.0.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +16,18 @@ import os
 import uuid
 from typing import Any
 
-from .engine import Engine, Invocation, not_found
+from .adsync_space import ConnectorSpace
 from .scenario import Clock
-from .values import KeyedCollection, PSEnum, PSError, PSObj
+from .values import KeyedCollection, PSEnum, PSObj
 
 OM = "Microsoft.IdentityManagement.PowerShell.ObjectModel."
-POLICY = {"Unspecified": 0, "Delta": 1, "Initial": 2}
+POLICY = {"Unspecified": 0, "Delta": 1, "Initial": 2}  # SynchronizationPolicyType
+LINK = {"Provision": 0, "StickyJoin": 1, "Join": 2, "JoinNoFlow": 3}  # SyncRuleLinkType
+DIRECTION = {"Inbound": 0, "Outbound": 1}  # SynchronizationRuleDirection
+PARAMETERS_KEY = "HKLM:\\SYSTEM\\CurrentControlSet\\Services\\ADSync\\Parameters"
+INSTALL_PATH = "C:\\Program Files\\Microsoft Azure AD Sync"
+SCHEDULER_BUILD = (1, 1, 105, 0)  # Get-ADSyncScheduler and Start-ADSyncSyncCycle from here
+MIN_DATE = dt.datetime(1, 1, 1)  # DateTime.MinValue
 BASE_ATTRIBUTES = [
     "cn", "displayName", "givenName", "sn", "mail", "proxyAddresses", "userPrincipalName",
     "sAMAccountName", "objectGUID", "objectSid", "userAccountControl", "pwdLastSet", "member",
@@ -26,21 +40,43 @@ EXCHANGE_ATTRIBUTES = [
     "msExchArchiveGUID", "msExchHideFromAddressLists", "msExchExtensionCustomAttribute1",
 ]
 OBJECT_TYPES = ["user", "group", "contact", "computer", "inetOrgPerson", "foreignSecurityPrincipal"]
+# (name, link type, tag version, kind): the standard rules as a real export lists them
+# (microsoft/AADConnectConfigDocumenter, src/SolutionOutput/Data/Contoso/Pilot).
 BASE_RULES = [
-    ("In from AD - User Join", "Inbound", "AD"), ("In from AD - User AccountEnabled", "Inbound", "AD"),
-    ("In from AD - User Common", "Inbound", "AD"), ("In from AD - Group Common", "Inbound", "AD"),
-    ("Out to AAD - User Join", "Outbound", "AAD"), ("Out to AAD - User Identity", "Outbound", "AAD"),
-    ("Out to AAD - Group Join", "Outbound", "AAD"),
+    ("In from AD - User Join", "Provision", 3, "AD"),
+    ("In from AD - User AccountEnabled", "Join", 4, "AD"),
+    ("In from AD - User Common", "Join", 4, "AD"),
+    ("In from AD - Group Join", "Provision", 3, "AD"),
+    ("In from AD - Group Common", "Join", 4, "AD"),
+    ("In from AD - Contact Join", "Provision", 3, "AD"),
+    ("Out to AAD - User Join", "Provision", 6, "AAD"),
+    ("Out to AAD - User Identity", "Join", 5, "AAD"),
+    ("Out to AAD - Group Join", "Provision", 6, "AAD"),
 ]
 EXCHANGE_RULES = [
-    ("In from AD - User Exchange", "Inbound", "AD"), ("In from AD - Group Exchange", "Inbound", "AD"),
-    ("Out to AAD - User ExchangeOnline", "Outbound", "AAD"),
-    ("Out to AAD - Group ExchangeOnline", "Outbound", "AAD"),
+    ("In from AD - User Exchange", "Join", 3, "AD"),
+    ("In from AD - User Common from Exchange", "Join", 4, "AD"),
+    ("In from AD - Group Exchange", "Join", 4, "AD"),
+    ("Out to AAD - User ExchangeOnline", "Join", 4, "AAD"),
+    ("Out to AAD - Group ExchangeOnline", "Join", 5, "AAD"),
 ]
 HYBRID_RULES = [
-    ("In from AAD - User Exchange Hybrid", "Inbound", "AAD"),
-    ("Out to AD - User Exchange Hybrid", "Outbound", "AD"),
+    ("In from AAD - User Exchange Hybrid", "Join", 3, "AAD"),
+    ("Out to AD - User Exchange Hybrid", "Join", 3, "AD"),
 ]
+
+
+def build_of(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in str(version).split("."))
+
+
+def unspecified(when: dt.datetime) -> dt.datetime:
+    """A UTC instant as the sync engine hands it out: UTC wall clock, Kind Unspecified."""
+    return when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def enum(type_name: str, table: dict[str, int], name: str) -> PSEnum:
+    return PSEnum(OM + type_name, name, table[name])
 
 
 class State:
@@ -48,15 +84,27 @@ class State:
 
     def __init__(self, sc: dict[str, Any], clock: Clock) -> None:
         self.sc, self.clock = sc, clock
-        self.connectors = [self._connector(c) for c in sc["connectors"]]
-        self.runs: list[PSObj] = []  # newest first
-        self.run_number = 1000
-        for cycle in sc.get("history", []):
-            self.cycle(str(cycle["policy"]), clock.at(cycle["end"]),
-                       str(cycle.get("result", "success")), cycle.get("connectors"))
-        self.rules = self._rules()
+        self.build = build_of(sc["version"])
         self.faults: dict[str, Any] = dict(sc.get("faults") or {})
         self.changes: list[str] = []
+        self.runs: list[PSObj] = []  # newest first
+        self.run_number = 1000
+        self.rebuild()
+        for cycle in sc.get("history", []):
+            self.play(cycle)
+        self.space = ConnectorSpace(self)
+
+    def rebuild(self) -> None:
+        self.connectors = [self._connector(c) for c in self.sc["connectors"]]
+        self.rules = self._rules()
+
+    @property
+    def has_scheduler(self) -> bool:
+        return self.build >= SCHEDULER_BUILD
+
+    @property
+    def install_path(self) -> str:
+        return str(self.sc.get("install_path", INSTALL_PATH))
 
     def journal(self, what: str) -> None:
         """Record a state change; with LAB_PSRP_JOURNAL set, also append it to that file, so
@@ -67,6 +115,11 @@ class State:
             with open(path, "a", encoding="utf-8") as f:
                 f.write(f"{dt.datetime.now(dt.timezone.utc).isoformat()} {what}\n")
 
+    def spec(self, connector: PSObj) -> dict[str, Any]:
+        """The scenario entry a connector object was built from."""
+        ident = str(connector.get("Identifier")[1])
+        return next(c for c in self.sc["connectors"] if c["id"].lower() == ident)
+
     def _connector(self, c: dict[str, Any]) -> PSObj:
         is_ad = c["type"] == "AD"
         attrs = (BASE_ATTRIBUTES + (EXCHANGE_ATTRIBUTES if c.get("exchange_schema") else [])
@@ -75,20 +128,23 @@ class State:
             "ObjectTypes": KeyedCollection([PSObj([OM + "SchemaObjectType"], {"Name": n})
                                             for n in OBJECT_TYPES]),
             "AttributeTypes": KeyedCollection([PSObj([OM + "SchemaAttribute"], {
-                "Name": n, "Type": "String", "AllowsMultipleValues": n in ("proxyAddresses",
-                                                                           "member")})
-                for n in attrs]),
+                "Name": n, "Type": PSEnum(OM + "SchemaAttributeType", "String", 0),
+                "AllowsMultipleValues": n in ("proxyAddresses", "member")}) for n in attrs]),
             "IsConnectorSchema": True})
         partitions = [PSObj([OM + "ConnectorPartition"], {
             "Identifier": uuid.uuid5(uuid.NAMESPACE_URL, p), "Name": p, "DN": p, "Selected": True,
             "IsDomain": is_ad}, to_string=p) for p in c.get("partitions", ["default"])]
+        connectivity = [PSObj([OM + "ConfigurationParameter"], {"Name": "forest-name",
+                                                                "Value": c.get("forest", c["name"])})
+                        ] if is_ad else []
         return PSObj([OM + "Connector"], {
             "Identifier": uuid.UUID(c["id"]), "Name": c["name"], "Type": c["type"],
             "ConnectorTypeName": c["type"], "Subtype": c.get("subtype", ""),
             "Version": int(c.get("version", 42)), "Description": "", "CompanyName": "Microsoft",
-            "CreationTime": self.clock.at(c["created"]),
-            "LastModificationTime": self.clock.at(c["modified"]),
+            "CreationTime": unspecified(self.clock.at(c["created"])),
+            "LastModificationTime": unspecified(self.clock.at(c["modified"])),
             "Partitions": partitions, "Schema": schema,
+            "ConnectivityParameters": KeyedCollection(connectivity),
             "ObjectInclusionList": list(c.get("object_inclusion", ["user", "group", "contact"])),
             "AttributeInclusionList": [a for a in attrs if a not in ("whenChanged",)],
         }, to_string=c["name"])
@@ -99,24 +155,43 @@ class State:
             wanted += EXCHANGE_RULES
         if self.sc.get("hybrid_exchange", False):
             wanted += HYBRID_RULES
-        by_kind = {("AD" if c.get("Type")[1] == "AD" else "AAD"): c for c in self.connectors}
-        return [PSObj([OM + "SynchronizationRule"], {
-            "Identifier": uuid.uuid5(uuid.NAMESPACE_URL, name), "Name": name, "Version": 1,
-            "ImmutableTag": "Microsoft." + name.replace(" ", "").replace("-", "") + ".001",
-            "Direction": PSEnum(OM + "SynchronizationRuleDirection", direction,
-                                0 if direction == "Inbound" else 1),
+        rules = []
+        for connector in self.connectors:
+            kind = "AD" if connector.get("Type")[1] == "AD" else "AAD"
+            rules += [self._rule(connector, name, link, version, len(rules) + i)
+                      for i, (name, link, version, k) in enumerate(wanted) if k == kind]
+        return rules
+
+    def _rule(self, connector: PSObj, name: str, link: str, version: int, index: int) -> PSObj:
+        agnostic = "Microsoft." + name.replace(" ", "").replace("-", "")
+        ident = uuid.uuid5(uuid.NAMESPACE_URL, f"{connector.get('Identifier')[1]}/{name}")
+        tag = PSObj([OM + "ImmutableTag"], {
+            "TagValue": f"{agnostic}.{version:03d}", "VersionAgnosticTag": agnostic,
+            "TagVersion": version, "IsStandardTag": True, "IsLegacyCustomTag": False})
+        direction = "Inbound" if name.startswith("In ") else "Outbound"
+        return PSObj([OM + "SynchronizationRule"], {
+            "Identifier": ident, "InternalId": ident, "Name": name, "Version": 1,
+            "Description": "", "ImmutableTag": tag,
+            "Connector": connector.get("Identifier")[1],
+            "Direction": enum("SynchronizationRuleDirection", DIRECTION, direction),
             "Disabled": name in self.sc.get("disabled_rules", []),
-            "Connector": by_kind[kind].get("Identifier")[1], "Precedence": 100 + i,
             "SourceObjectType": "user" if "User" in name else "group",
             "TargetObjectType": "person" if "User" in name else "group",
-            "LinkType": PSEnum(OM + "SynchronizationRuleLinkType",
-                               "Join" if "Join" in name else "Provision",
-                               0 if "Join" in name else 1),
-            "IsStandardRule": True}, to_string=name)
-            for i, (name, direction, kind) in enumerate(wanted)]
+            "Precedence": 100 + index, "LinkType": enum("SyncRuleLinkType", LINK, link),
+            "SoftDeleteExpiryInterval": dt.timedelta(0),
+            "VersionAgnosticTag": agnostic, "TagVersion": version,
+            "IsStandardRule": True, "IsLegacyCustomRule": False}, to_string=name)
+
+    # ------------------------------------------------------------------ run history
+    def play(self, cycle: dict[str, Any]) -> None:
+        """A cycle from the scenario's `history`; `in_progress` leaves its last run running."""
+        self.cycle(str(cycle["policy"]), self.clock.at(cycle["end"]),
+                   str(cycle.get("result", "success")), cycle.get("connectors"),
+                   running=bool(cycle.get("in_progress")))
 
     def cycle(self, policy: str, end: dt.datetime, result: str = "success",
-              only: list[str] | None = None, started: dt.datetime | None = None) -> None:
+              only: list[str] | None = None, started: dt.datetime | None = None,
+              running: bool = False) -> None:
         """One sync cycle on every connector: imports, syncs, exports (not when staging)."""
         kind = "Full" if policy == "Initial" else "Delta"
         steps = [f"{kind} Import", f"{kind} Synchronization"]
@@ -128,15 +203,37 @@ class State:
             finish = end - dt.timedelta(minutes=len(runs) - 1 - i)
             if started is not None:  # a cycle started now: its runs finish one after another
                 finish = started + dt.timedelta(seconds=i + 1)
-            self.run_number += 1
-            self.runs.insert(0, PSObj([OM + "RunHistory"], {
-                "RunHistoryId": uuid.uuid4(), "ConnectorId": connector.get("Identifier")[1],
-                "ConnectorName": connector.get("Name")[1], "RunProfileId": uuid.uuid4(),
-                "RunProfileName": profile, "RunNumber": self.run_number,
-                "Username": "NT SERVICE\\ADSync", "IsRunComplete": True, "Result": result,
-                "CurrentStepNumber": 1, "TotalSteps": 1,
-                "StartDate": finish - dt.timedelta(seconds=40), "EndDate": finish}))
+            last = running and i == len(runs) - 1
+            self.add_run(connector, profile, finish, "in-progress" if last else result, last)
 
+    def add_run(self, connector: PSObj, profile: str, finish: dt.datetime, result: str,
+                running: bool = False) -> None:
+        self.run_number += 1
+        start = finish - dt.timedelta(seconds=40)
+        self.runs.insert(0, PSObj([OM + "RunProfileResult"], {
+            "RunHistoryId": uuid.uuid5(uuid.NAMESPACE_OID, f"run/{self.run_number}"),
+            "ConnectorId": connector.get("Identifier")[1],
+            "ConnectorName": connector.get("Name")[1],
+            "RunProfileId": uuid.uuid5(uuid.NAMESPACE_OID, f"{connector.get('Name')[1]}/{profile}"),
+            "RunProfileName": profile, "RunNumber": self.run_number,
+            "Username": "NT SERVICE\\ADSync", "IsRunComplete": not running, "Result": result,
+            "CurrentStepNumber": 1, "TotalSteps": 1, "StartDate": unspecified(start),
+            # unverified: what a run still in progress reports as its end
+            "EndDate": MIN_DATE if running else unspecified(finish)}))
+
+    def last_full_import(self, connector: PSObj) -> dt.datetime | None:
+        """When the connector last completed a Full Import: the scenario may say so for an
+        import older than the retained history (`full_import:`), else the history does."""
+        stated = self.spec(connector).get("full_import")
+        if stated:
+            return unspecified(self.clock.at(stated))
+        ident = connector.get("Identifier")[1]
+        done = [r.get("EndDate")[1] for r in self.runs
+                if r.get("ConnectorId")[1] == ident and r.get("RunProfileName")[1] == "Full Import"
+                and r.get("Result")[1] == "success"]
+        return max(done) if done else None
+
+    # ------------------------------------------------------------------ settings
     def global_settings(self) -> PSObj:
         sc = self.sc
         params = {
@@ -147,6 +244,7 @@ class State:
             "Microsoft.Synchronize.SchedulerSuspended":
                 str(bool(sc["scheduler"].get("suspended"))),
             "Microsoft.Synchronize.TimeInterval": "00:30:00",
+            "Microsoft.Synchronize.RunHistoryPurgeInterval": "7.00:00:00",
             "Microsoft.SynchronizationOption.AnchorAttribute": "mS-DS-ConsistencyGuid",
         }
         coll = KeyedCollection([PSObj([OM + "ConfigurationParameter"],
@@ -158,91 +256,16 @@ class State:
 
     def scheduler(self) -> PSObj:
         s, interval = self.sc["scheduler"], dt.timedelta(minutes=30)
+        policy = s.get("next_policy", "Delta")
         return PSObj([OM + "SchedulerSettings"], {
             "AllowedSyncCycleInterval": interval, "CurrentlyEffectiveSyncCycleInterval": interval,
             "CustomizedSyncCycleInterval": None,
-            "NextSyncCyclePolicyType": PSEnum(OM + "SynchronizationPolicyType",
-                                              s.get("next_policy", "Delta"),
-                                              POLICY[s.get("next_policy", "Delta")]),
-            "NextSyncCycleStartTimeInUTC": self.clock.now + dt.timedelta(minutes=10),
+            "NextSyncCyclePolicyType": enum("SynchronizationPolicyType", POLICY, policy),
+            # Kind unverified; Unspecified is the case a local-time conversion would break
+            "NextSyncCycleStartTimeInUTC": unspecified(self.clock.now + dt.timedelta(minutes=10)),
             "PurgeRunHistoryInterval": dt.timedelta(days=7),
             "SyncCycleEnabled": bool(s.get("enabled", True)),
             "MaintenanceEnabled": True,
             "StagingModeEnabled": bool(self.sc.get("staging_mode")),
             "SchedulerSuspended": bool(s.get("suspended", False)),
-            "SyncCycleInProgress": False})
-
-
-def register(engine: Engine, state: State) -> State:
-    if not state.faults.get("module_missing"):
-        engine.modules.add("adsync")
-    if state.faults.get("malformed_json"):  # as a truncated reply would look
-        engine.json_filter = lambda text: text[: len(text) // 2]
-
-    def slow(name: str, inv: Invocation) -> None:
-        if state.faults.get("sleep_cmdlet", "").lower() == name.lower():
-            inv.w.sleep(float(state.faults.get("sleep_seconds", 30)))
-
-    def cmdlet(name: str, fn: Any) -> None:
-        def run(inv: Invocation) -> Any:
-            if "adsync" not in engine.modules:  # no module: the command does not exist
-                raise not_found(name)
-            slow(name, inv)
-            return fn(inv)
-
-        engine.cmdlet(name)(run)
-
-    cmdlet("Get-ADSyncConnector", lambda inv: _connectors(state, inv))
-    cmdlet("Get-ADSyncGlobalSettings", lambda inv: [state.global_settings()])
-    cmdlet("Get-ADSyncScheduler", lambda inv: [state.scheduler()])
-    cmdlet("Get-ADSyncRule", lambda inv: list(state.rules))
-    cmdlet("Get-ADSyncRunProfileResult", lambda inv: _runs(state, inv))
-    cmdlet("Start-ADSyncSyncCycle", lambda inv: _start_cycle(state, inv))
-    # Lab-only: stands in for the Entra Connect wizard's "Refresh directory schema" (a manual
-    # GUI step with no cmdlet), so the end-to-end tests can play the admin's part.
-    cmdlet("Invoke-LabDirectorySchemaRefresh", lambda inv: _refresh_schema(state))
-    return state
-
-
-def _refresh_schema(state: State) -> list[Any]:
-    """What the wizard does: re-read the AD schema (the Exchange attributes appear, the
-    connector is modified now) and regenerate the sync rules (the Exchange ones appear)."""
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    stamp = f"now+{max(0, int((now - state.clock.now).total_seconds()))}s"  # the real now
-    for c in state.sc["connectors"]:
-        if c["type"] == "AD":
-            c.update(exchange_schema=True, modified=stamp)
-    state.sc["exchange_sync_rules"] = True
-    state.connectors = [state._connector(c) for c in state.sc["connectors"]]
-    state.rules = state._rules()
-    state.journal("Invoke-LabDirectorySchemaRefresh")
-    return [PSObj([OM + "SchedulerOperationStatus"], {"Result": "Success"}, to_string="Success")]
-
-
-def _connectors(state: State, inv: Invocation) -> list[Any]:
-    name, ident = inv.param("Name", 0), inv.param("Identifier")
-    hits = [c for c in state.connectors
-            if (name is None or str(c.get("Name")[1]).lower() == str(name).lower())
-            and (ident is None or str(c.get("Identifier")[1]) == str(ident).lower())]
-    if (name or ident) and not hits:
-        inv.error(PSError(f"Connector '{name or ident}' could not be found.",
-                          "Microsoft.IdentityManagement.PowerShell.Cmdlet."
-                          "GetADSyncConnectorCmdlet", "ReadError", "System.ArgumentException"))
-    return hits
-
-
-def _runs(state: State, inv: Invocation) -> list[Any]:
-    cid, count = inv.param("ConnectorId"), inv.param("NumberRequested")
-    runs = [r for r in state.runs if cid is None or str(r.get("ConnectorId")[1]) == str(cid).lower()]
-    return runs[: int(count)] if count is not None else runs
-
-
-def _start_cycle(state: State, inv: Invocation) -> list[Any]:
-    policy = str(inv.param("PolicyType", 0, "Delta"))
-    if policy not in POLICY:
-        raise PSError(f"Cannot bind parameter 'PolicyType'. Cannot convert value \"{policy}\".",
-                      "ParameterArgumentTransformationError", "InvalidArgument")
-    now = dt.datetime.now(dt.timezone.utc)
-    state.cycle("Delta" if policy == "Unspecified" else policy, now, started=now)
-    state.journal(f"Start-ADSyncSyncCycle -PolicyType {policy}")
-    return [PSObj([OM + "SchedulerOperationStatus"], {"Result": "Success"}, to_string="Success")]
+            "SyncCycleInProgress": bool(s.get("in_progress", False))})

@@ -98,25 +98,19 @@ def sort_object(inv: Invocation) -> list[Any]:
 
 
 def convertto_json(inv: Invocation) -> list[Any]:
+    """5.1: null pipeline items are dropped (ProcessRecord), one item is written as itself,
+    several as an array, nothing at all writes nothing."""
     if "inputobject" in {k.lower() for k in inv.params} or inv.args:
-        value = inv.param("InputObject", 0)
-    elif not inv.input:
-        return []
+        items = [inv.param("InputObject", 0)]
     else:
-        value = inv.input[0] if len(inv.input) == 1 else list(inv.input)
-    text = to_json(value, int(inv.param("Depth", default=2)), inv.switch("Compress"))
-    return [inv.interp.engine.json_filter(text)]
-
-
-def import_module(inv: Invocation) -> list[Any]:
-    for name in enumerate_value(inv.param("Name", 0)):
-        if str(name).lower() not in inv.interp.engine.modules:
-            inv.error(PSError(f"The specified module '{name}' was not loaded because no valid "
-                              "module file was found in any module directory.",
-                              "Modules_ModuleNotFound,Microsoft.PowerShell.Commands."
-                              "ImportModuleCommand", "ResourceUnavailable",
-                              "System.IO.FileNotFoundException", str(name)))
-    return []
+        items = [i for i in inv.input if i is not None]
+    if not items:
+        return []
+    value = items[0] if len(items) == 1 else items
+    engine = inv.interp.engine
+    text = to_json(value, int(inv.param("Depth", default=2)), inv.switch("Compress"),
+                   engine.timezone)
+    return [engine.json_filter(text)]
 
 
 def get_module(inv: Invocation) -> list[Any]:
@@ -156,7 +150,6 @@ def register_builtins(e: Engine) -> None:
         ("Select-Object", "select"): select_object,
         ("Sort-Object", "sort"): sort_object,
         ("ConvertTo-Json",): convertto_json,
-        ("Import-Module", "ipmo"): import_module,
         ("Get-Module",): get_module,
         ("Get-Command", "gcm"): get_command,
         ("Write-Error",): write_error,
@@ -164,7 +157,7 @@ def register_builtins(e: Engine) -> None:
         ("Write-Output", "echo"): lambda inv: list(inv.input) + [
             o for a in inv.args for o in enumerate_value(a)],
         ("Out-Null",): lambda inv: [],
-        ("Get-Date",): lambda inv: [dt.datetime.now(dt.timezone.utc)],
+        ("Get-Date",): lambda inv: [dt.datetime.now(inv.interp.engine.timezone)],
         ("Measure-Object",): lambda inv: [PSObj([UTILITY + "GenericMeasureInfo"],
                                                 {"Count": len(inv.input)})],
     }

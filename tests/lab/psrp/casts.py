@@ -13,6 +13,7 @@ from .values import (
     PSError,
     PSObj,
     enumerate_value,
+    format_datetime,
     to_string,
     truthy,
     type_name,
@@ -117,7 +118,20 @@ def _call(table: dict[str, Callable[..., Any]], target: Any, name: str, args: li
     return fn(*args)
 
 
-def call_method(target: Any, name: str, args: list[Any]) -> Any:
+def _datetime_method(target: dt.datetime, name: str, args: list[Any], tz: dt.tzinfo) -> Any:
+    """A Kind-Unspecified (naive) DateTime is the server's local time (`tz`) to .NET's
+    ToUniversalTime()/ToLocalTime(), as on a real server."""
+    aware = target if target.tzinfo else target.replace(tzinfo=tz)
+    return _call({"tostring": lambda fmt: format_datetime(target, str(fmt)),
+                  "touniversaltime": lambda: aware.astimezone(dt.timezone.utc),
+                  "tolocaltime": lambda: aware.astimezone(tz),
+                  "adddays": lambda n: target + dt.timedelta(days=n),
+                  "addminutes": lambda n: target + dt.timedelta(minutes=n)},
+                 target, name, args)
+
+
+def call_method(target: Any, name: str, args: list[Any],
+                tz: dt.tzinfo = dt.timezone.utc) -> Any:
     if name.lower() == "tostring" and not args:
         return to_string(target)
     if target is None:
@@ -134,10 +148,7 @@ def call_method(target: Any, name: str, args: list[Any]) -> Any:
     if isinstance(target, list):
         return _call({"contains": lambda v: v in target}, target, name, args)
     if isinstance(target, dt.datetime):
-        return _call({"touniversaltime": lambda: target.astimezone(dt.timezone.utc),
-                      "adddays": lambda n: target + dt.timedelta(days=n),
-                      "addminutes": lambda n: target + dt.timedelta(minutes=n)},
-                     target, name, args)
+        return _datetime_method(target, name, args, tz)
     if isinstance(target, PSObj):
         found, method = target.get(name)
         if found and callable(method):

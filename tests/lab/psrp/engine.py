@@ -6,6 +6,7 @@ A cmdlet is a Python function taking an `Invocation`. Non-terminating errors go 
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -61,13 +62,18 @@ class Engine:
         self.aliases: dict[str, str] = {}
         self.switches = set(SWITCHES)
         self.modules: set[str] = {"microsoft.powershell.utility",
-                                  "microsoft.powershell.management"}
+                                  "microsoft.powershell.management"}  # on PSModulePath
+        self.files: dict[str, str] = {}  # path (lower case) -> module it holds, "" if none
+        self.registry: dict[str, dict[str, Any]] = {}  # key path -> values
+        self.timezone: dt.tzinfo = dt.timezone.utc  # the server's local time zone
         self.history: list[str] = []  # cmdlet names, for tests
         self.json_filter: Callable[[str], str] = lambda text: text  # a fault knob hooks here
         self.lock = threading.Lock()
         from .builtins import register_builtins
+        from .providers import register_providers
 
         register_builtins(self)
+        register_providers(self)
 
     def cmdlet(self, name: str, *aliases: str) -> Callable[[Cmdlet], Cmdlet]:
         def deco(fn: Cmdlet) -> Cmdlet:
@@ -77,6 +83,14 @@ class Engine:
             return fn
 
         return deco
+
+    def registry_key(self, path: str) -> dict[str, Any] | None:
+        wanted = path.replace("/", "\\").rstrip("\\").lower()
+        return next((v for k, v in self.registry.items() if k.lower() == wanted), None)
+
+    def has_module(self, interp: Interpreter, name: str) -> bool:
+        """Imported in this runspace, or on PSModulePath (auto-loaded on first use)."""
+        return name in interp.imported or name in self.modules
 
     def run(self, text: str, pipeline_input: list[Any], writer: Any) -> list[Any]:
         return Interpreter(self, writer).run(text, pipeline_input)

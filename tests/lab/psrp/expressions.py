@@ -50,6 +50,7 @@ class Expressions:
     """Mixed into Interpreter, which provides the statements, pipelines and scopes."""
 
     _unwrapped: dict[int, Node]
+    engine: Any
 
     def _unwrap(self, node: Node) -> Node:
         """_unwrap memoised per node (one tree per run): walking tree-sitter's wrapper
@@ -200,14 +201,21 @@ class Expressions:
         args_node = named[-1]
         args = [self.ev(a, scope) for e in args_node.named_children for a in e.named_children
                 if a.type not in SKIP] if args_node.type == "argument_list" else []
-        return call_method(target, _text(named[-2]), args)
+        return call_method(target, _text(named[-2]), args, self.engine.timezone)
 
 
 def _index(target: Any, key: Any) -> Any:
     if isinstance(target, Hashtable):
         return target.get_ci(key)
-    if isinstance(target, KeyedCollection):
-        return target.lookup(str(key)) if isinstance(key, str) else target.items[int(key)]
+    if isinstance(target, KeyedCollection):  # KeyedCollection<TKey,TItem>: a missing key throws
+        if not isinstance(key, str):
+            return target.items[int(key)]
+        found = target.lookup(key)
+        if found is None:
+            raise PSError('Exception getting "Item": "The given key was not present in the '
+                          'dictionary."', "ExceptionWhenGetting", "NotSpecified",
+                          "System.Management.Automation.GetValueInvocationException")
+        return found
     if isinstance(target, (list, str)):
         try:
             return target[int(key)]

@@ -38,6 +38,7 @@ class Interpreter(Expressions):
         self.engine, self.writer = engine, writer
         self.errors: list[Any] = []  # $Error, newest first
         self.try_depth = 0
+        self.imported: set[str] = set()  # modules imported in this runspace
         self._unwrapped: dict[int, Node] = {}
         self.global_scope = Scope()
         self.global_scope.set("ErrorActionPreference", "Continue")

@@ -14,7 +14,7 @@ from checker.transports.ps_batch import build_script
 
 from .engine import Engine
 from .syntax import LANGUAGE
-from .values import Hashtable, PSError, PSObj, to_json
+from .values import PSError, PSObj
 
 pytestmark = pytest.mark.lab
 
@@ -105,20 +105,6 @@ def test_errors_try_catch_and_error_action() -> None:
     """)
     assert "Nope" in out[0] and out[1] == 3
     assert [e.error_id for e in writer.errors] == ["CommandNotFoundException"]
-
-
-def test_json_51_dialect() -> None:
-    import datetime as dt
-
-    from .values import PSEnum
-
-    value = [PSObj(["X"], {"When": dt.datetime(2024, 5, 1, 10, 30, tzinfo=dt.timezone.utc),
-                           "Every": dt.timedelta(minutes=30),
-                           "Policy": PSEnum("P", "Delta", 1), "Deep": Hashtable({"a": [1]})})]
-    text = to_json(value[0], depth=1, compress=True)
-    assert r'"When":"\/Date(1714559400000)\/"' in text and '"Policy":1' in text
-    assert '"TotalMinutes":30.0' in text  # a TimeSpan is an object
-    assert '"Deep":"System.Collections.Hashtable"' in text  # beyond -Depth: its ToString()
 
 
 @pytest.mark.parametrize("value", ["it's", "$(Remove-Item C:\\) `n \"x\"", "\u2019a\u2018",

@@ -134,6 +134,15 @@ def test_missing_module(endpoint: Any, tmp_path: Path) -> None:
     assert_clean(output)
 
 
+def test_module_off_psmodulepath_is_imported_from_its_install_path(inprocess: Any) -> None:
+    """Import-Module ADSync by name fails on a fresh install; the path in the ADSync
+    service's Parameters key does not."""
+    srv = inprocess("fault-module-not-on-path")
+    out = collect(host_vars(srv.port, auth="basic"))
+    assert not [v for v in out.values() if isinstance(v, Exception)], out
+    assert "import-module" in [h.lower() for h in srv.engine.history]
+
+
 def test_one_failing_snippet_errors_only_its_fact(inprocess: Any) -> None:
     srv = inprocess("healthy")
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from checker.collectors.base import collectors, load_all
+from checker.errors import CheckerError, FactUnavailable
 from checker.facts.model import FactKey
 from checker.transports.psrp import PsrpTransport
 
@@ -28,8 +29,15 @@ def gather(port: int, **kw: Any) -> dict[str, Any]:
         raw = dict(transport.collect(requests))
     finally:
         transport.close()
-    return {k.collector: v if isinstance(v, Exception) else
-            collectors.get(k.collector)().process(v, {}) for k, v in raw.items()}
+    return {k.collector: v if isinstance(v, Exception) else _process(k.collector, v)
+            for k, v in raw.items()}
+
+
+def _process(name: str, raw: Any) -> Any:
+    try:
+        return collectors.get(name)().process(raw, {})
+    except CheckerError as e:  # as gather records it: the fact is an error (or unavailable)
+        return e
 
 
 EXPECTED_FACTS = {
@@ -48,7 +56,13 @@ EXPECTED_FACTS = {
     and f["adsync.global_settings"].staging_mode,
     "scheduler-disabled": lambda f: not f["adsync.scheduler"].sync_cycle_enabled,
     "retired-build": lambda f: f["adsync.global_settings"].version == "1.6.16.0",
+    "legacy-build": lambda f: f["adsync.global_settings"].version == "1.1.100.0",
+    "cycle-in-progress": lambda f: f["adsync.scheduler"].sync_cycle_in_progress
+    and f["adsync.run_history"][0].in_progress and f["adsync.run_history"][0].end is None,
+    "full-sync-purged": lambda f: not any(
+        r.run_profile_name.startswith("Full") for r in f["adsync.run_history"]),
 }
+LEGACY = {"legacy-build", "connector-schema-stale-legacy"}  # builds before 1.1.105.0
 
 
 def _ad(facts: dict[str, Any]) -> Any:
@@ -58,12 +72,19 @@ def _ad(facts: dict[str, Any]) -> Any:
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_scenario_facts(endpoint: Any, name: str) -> None:
     facts = gather(endpoint(name).port)
+    scheduler = facts.pop("adsync.scheduler")
     assert not [v for v in facts.values() if isinstance(v, Exception)], facts
     ad = _ad(facts)
     assert ad.identifier == "7a3c2d58-1c9e-4a5f-9f0b-3d2e6c1b8a01"
     assert ad.partitions == ["DC=lab,DC=example,DC=com"] and ad.created_at is not None
-    assert facts["adsync.scheduler"].effective_interval_s == 1800
-    assert facts["adsync.scheduler"].next_sync_cycle_policy_type == "Delta"
+    assert ad.forest == "lab.example.com" and ad.domains == ["lab.example.com"]
+    assert facts["adsync.global_settings"].sync_interval_s == 1800
+    if name in LEGACY:  # the cmdlet does not exist on the build: unavailable, not an error
+        assert isinstance(scheduler, FactUnavailable) and "1.1.105.0" in str(scheduler)
+    else:
+        assert scheduler.effective_interval_s == 1800
+        assert scheduler.next_sync_cycle_policy_type == "Delta"
+        facts["adsync.scheduler"] = scheduler
     runs = facts["adsync.run_history"]
     assert runs == sorted(runs, key=lambda r: r.start, reverse=True)  # newest first
     assert EXPECTED_FACTS[name](facts)
