@@ -101,6 +101,8 @@ def _not_applicable(rule: Rule, ctx: Mapping[str, Any]) -> str:
     if rule.when_msg:
         try:
             return f"not applicable: {render(rule.when_msg, ctx)}"
+        except TimeLimitExceeded:
+            raise
         except ExpressionError as e:
             return f"not applicable: when {rule.when!r} is false ({e})"
     return f"not applicable: when {rule.when!r} is false"
@@ -119,6 +121,8 @@ def _when_false(rule: Rule, ctx: Mapping[str, Any]) -> bool:
         return False
     try:
         return not evaluate_expr(rule.when, dict(ctx))
+    except TimeLimitExceeded:
+        raise
     except ExpressionError:
         return False
 

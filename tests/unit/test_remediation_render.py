@@ -95,8 +95,8 @@ def test_full_sync_folds_the_delta_sync_keeping_both_reasons() -> None:
 
 
 def test_legacy_full_sync_folds_the_legacy_delta_sync() -> None:
-    legacy = "Run a full synchronization (build before 1.1.105.0)"
+    legacy = "Run a full synchronization after the upgrade"
     rows = [_failing("AADC-CONNECTOR-SCHEMA-EXCHANGE", "old", legacy),
             _failing("AADC-SYNC-CYCLE-RECENT", "old",
-                     "Run a delta synchronization cycle (build before 1.1.105.0)")]
+                     "Run a delta synchronization cycle after the upgrade")]
     assert [t.name for t in host_plans(rows)["old"]] == [legacy]
