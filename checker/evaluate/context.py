@@ -50,11 +50,10 @@ def resolve_facts(
 
 
 def _problem(out: Resolved, error: str | None = None, unavailable: str | None = None) -> None:
-    """Keep the first reason a row cannot be decided (an error outranks an unavailable)."""
-    if error and not out.error:
-        out.error = error
-    if unavailable and not out.unavailable:
-        out.unavailable = unavailable
+    """Keep the first reason, in the rule's fact order, that the row cannot be decided."""
+    if out.error or out.unavailable:
+        return
+    out.error, out.unavailable = error, unavailable
 
 
 def _one(ref: FactRef, host: Host, inventory: Inventory, facts: FactStore,
