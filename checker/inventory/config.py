@@ -36,7 +36,6 @@ class AnsibleSettings:
     ask_vault_pass: bool = False
     nocolor: bool = False
     forks: int | None = None
-    host_pattern_mismatch: str = "warning"
     inventory_ignore_extensions: tuple[str, ...] | None = None
     warnings: tuple[str, ...] = ()
     origins: dict[str, str] = field(default_factory=dict)  # setting -> where it was set
@@ -92,8 +91,6 @@ SETTINGS: dict[str, tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]]] = 
     "ask_vault_pass": ("bool", ("ANSIBLE_ASK_VAULT_PASS",), (("defaults", "ask_vault_pass"),)),
     "nocolor": ("bool", ("ANSIBLE_NOCOLOR", "NO_COLOR"), (("defaults", "nocolor"),)),
     "forks": ("int", ("ANSIBLE_FORKS",), (("defaults", "forks"),)),
-    "host_pattern_mismatch": ("str", ("ANSIBLE_HOST_PATTERN_MISMATCH",),
-                              (("inventory", "host_pattern_mismatch"),)),
     "inventory_ignore_extensions": ("list", ("ANSIBLE_INVENTORY_IGNORE",),
                                     (("defaults", "inventory_ignore_extensions"),
                                      ("inventory", "ignore_extensions"))),
@@ -139,8 +136,7 @@ def _convert(name: str, kind: str, raw: str, base: str | None, origin: str) -> A
     if kind == "path":
         return _unfrack(raw, base)
     items = tuple(_unquote(x.strip()) for x in raw.split(",") if x.strip())
-    return tuple(_unfrack(x, base) for x in items) if kind == "pathlist" else \
-        (items if kind == "list" else raw.strip())
+    return tuple(_unfrack(x, base) for x in items) if kind == "pathlist" else items
 
 
 def inventory_sources(given: Sequence[str], settings: AnsibleSettings) -> list[str]:
