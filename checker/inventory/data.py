@@ -30,7 +30,7 @@ class Where:
 class Layer:
     """Variables from one place (a group in a file, a vars file) with each one's line."""
 
-    values: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict, repr=False)  # may hold secrets
     where: dict[str, Where] = field(default_factory=dict)
 
     def set(self, name: str, value: Any, where: Where) -> None:

@@ -97,8 +97,8 @@ def decrypt_aes256(body: bytes, password: bytes) -> bytes | None:
 class VaultSecrets:
     """The passwords given (label, password) and every plaintext decrypted with them."""
 
-    secrets: list[tuple[str, bytes]] = field(default_factory=list)
-    plaintexts: set[str] = field(default_factory=set)
+    secrets: list[tuple[str, bytes]] = field(default_factory=list, repr=False)
+    plaintexts: set[str] = field(default_factory=set, repr=False)
 
     def decrypt(self, text: str, file: str | None = None, line: int | None = None) -> str:
         try:

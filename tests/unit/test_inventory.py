@@ -176,3 +176,17 @@ def test_yaml_warnings_are_kept(tmp_path: Path) -> None:
     inv = load_inventory(write(tmp_path, "inv.yml", "all:\n  hostz:\n    dc1:\n"))
     assert inv.warnings == (f"{tmp_path}/inv.yml:2: skipping unexpected key 'hostz' in group "
                             "'all': only vars, children and hosts are valid",)
+
+
+def test_no_secret_in_a_repr(tmp_path: Path) -> None:
+    from checker.inventory import LoadOptions
+    from checker.inventory.extravars import parse_extra_vars
+    from checker.inventory.vault import load_secrets
+
+    pw = write(tmp_path, "vault.pw", "Vault-Pa55\n")
+    vault = load_secrets([], [str(pw)], False)
+    vault.plaintexts.add("Decrypted-S3cret")
+    options = LoadOptions(vault, parse_extra_vars(["ansible_password=Extra-S3cret"], vault))
+    text = repr(options)
+    assert "Vault-Pa55" not in text and "Decrypted-S3cret" not in text
+    assert "Extra-S3cret" not in text
