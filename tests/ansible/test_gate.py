@@ -55,6 +55,15 @@ def test_the_built_collection_gives_checkers_results(built: Path, tmp_path: Path
     assert_same_run(cli, play)
 
 
+def test_project_requirements_install_the_collection(tmp_path: Path) -> None:
+    """What an AWX project sync runs, from the project's root: collections/requirements.yml."""
+    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "-r",
+                    "collections/requirements.yml", "-p", str(tmp_path)],
+                   cwd=REPO, check=True, capture_output=True, env=ansible_env(tmp_path))
+    manifest = tmp_path / "ansible_collections" / "checker" / "identity" / "MANIFEST.json"
+    assert json.loads(manifest.read_text())["collection_info"]["name"] == "identity"
+
+
 def test_options_map_to_the_cli(tmp_path: Path) -> None:
     waivers = tmp_path / "waivers.yml"
     waivers.write_text(yaml.safe_dump([{

@@ -150,7 +150,15 @@ def test_ansible_runner_runs_the_gate_as_awx_does(
     code, cli = apply(lab.inventory, tmp_path / "cli.json")
     data = tmp_path / "runner"
     (data / "inventory").mkdir(parents=True)
-    shutil.copy(lab.inventory, data / "inventory" / "hosts.yml")
+    # AWX hands a job its synced inventory as an executable that prints the JSON
+    # `ansible-inventory --list` made at sync time, template strings unrendered.
+    listed = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(lab.inventory), "--list"],
+                            check=True, capture_output=True, text=True, env=ansible_env()).stdout
+    assert "lookup('file'" in listed
+    (tmp_path / "synced.json").write_text(listed)
+    script = data / "inventory" / "hosts"
+    script.write_text(f"#!/bin/sh\ncat {tmp_path / 'synced.json'}\n")
+    script.chmod(0o755)
     report = tmp_path / "play.json"
     run = ansible_runner.run(
         private_data_dir=str(data), project_dir=str(REPO), playbook="playbooks/gate.yml",
