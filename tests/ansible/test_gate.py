@@ -96,6 +96,18 @@ def stored(db: Path) -> list[tuple[str, ...]]:
         return runs + sorted(conn.execute("SELECT rule_id, host, status FROM results"))
 
 
+def test_limit_keeps_cross_host_facts(tmp_path: Path) -> None:
+    """-l leaves the DC out of the play; the Connect rules that compare with the DC's facts
+    (`from: domain_controllers`) still get them, as with `checker apply --limit`."""
+    host = "aadc01.lab.example.com"
+    code, cli = apply(DEMO, tmp_path / "cli.json", "--limit", host)
+    proc, play = gate(DEMO, tmp_path / "play.json", "-l", host)
+    assert code == gate_exit_code(proc) == 1
+    assert_same_run(cli, play)
+    assert {h for _, h, _ in result_set(play)} == {host}
+    assert "[dc01.lab.example.com" not in proc.stdout  # no task ran for the DC
+
+
 def test_hostile_directory_values_stay_data(tmp_path: Path) -> None:
     for f in ("inventory.yml", "facts.json"):
         shutil.copy(DEMO.parent / f, tmp_path / f)

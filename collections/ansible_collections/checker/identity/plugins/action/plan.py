@@ -33,5 +33,6 @@ class ActionModule(ActionBase):
             msg=f"{len(prepared.under_test)} host(s), {len(prepared.ruleset.rules)} rule(s), "
                 f"{prepared.plan.fact_count} distinct fact(s); nothing was contacted",
             warnings=[*prepared.plan.warnings, *skipped],
+            _ansible_verbose_override=True,  # a line per host: `checker plan` shows it
         )
         return result
