@@ -5,22 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.plugins.action import ActionBase
 from ansible_collections.checker.identity.plugins.plugin_utils import checker_run as run
 
 VERDICT = {0: "passed", 1: "failed", 2: "could not decide (error)"}
-ARGS = {**run.SETTINGS_SPEC, "gathered": {"type": "str", "default": run.GATHERED_VAR}}
+class ActionModule(run.CheckerAction):
+    ARGS = {**run.SETTINGS_SPEC, "gathered": {"type": "str", "default": run.GATHERED_VAR}}
 
-
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
-
-    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
-        result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(ARGS)
-        run.require_checker()
-        task_vars = task_vars or {}
+    def act(self, args: dict[str, Any], task_vars: dict[str, Any],
+            result: dict[str, Any]) -> dict[str, Any]:
         try:
             settings = run.settings(args, task_vars, self._templar)
             estate, _, results = run.estate(task_vars, self._loader, args["gathered"])

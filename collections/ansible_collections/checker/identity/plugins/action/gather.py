@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.plugins.action import ActionBase
 from ansible_collections.checker.identity.plugins.plugin_utils import checker_run as run
 
 if run.api is not None:
@@ -13,18 +12,11 @@ if run.api is not None:
     # class there): every forked worker inherits the transports instead of importing them.
     run.api.preload()
 
-ARGS = {"plan": {"type": "dict"}, "timeout": {"type": "float"}}
+class ActionModule(run.CheckerAction):
+    ARGS = {"plan": {"type": "dict"}, "timeout": {"type": "float"}}
 
-
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
-
-    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
-        result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(ARGS)
-        run.require_checker()
-        task_vars = task_vars or {}
+    def act(self, args: dict[str, Any], task_vars: dict[str, Any],
+            result: dict[str, Any]) -> dict[str, Any]:
         host = str(task_vars["inventory_hostname"])
         # By default the registered plan is read as it is: templating it for every host would
         # cost more CPU than gathering the host (measured: benchmarks/ansible_fanout.py).

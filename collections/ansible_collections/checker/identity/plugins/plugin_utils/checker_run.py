@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ansible.errors import AnsibleError
+from ansible.plugins.action import ActionBase
 
 try:
     from checker import api
@@ -184,3 +185,21 @@ def input_failure(error: Exception) -> dict[str, Any]:
             "msg": f"checker: invalid input, nothing was contacted; exit code {EXIT_INPUT}\n"
                    + "\n".join(lines),
             "problems": lines}
+
+
+class CheckerAction(ActionBase):
+    """The frame of the three actions: run on the controller, never use the connection."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    ARGS: dict[str, dict[str, Any]] = {}
+
+    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
+        result = super().run(tmp, task_vars)
+        _, args = self.validate_argument_spec(self.ARGS)
+        require_checker()
+        return self.act(args, task_vars or {}, result)
+
+    def act(self, args: dict[str, Any], task_vars: dict[str, Any],
+            result: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
