@@ -30,7 +30,7 @@ from checker.errors import InputError
 from checker.facts.model import FactKey, FactStore
 from checker.gather import gather
 from checker.gather import gather_host as gather_planned
-from checker.inventory.model import Host, Inventory, is_secret_name
+from checker.inventory.model import Host, Inventory
 from checker.plan import HostPlan, Plan
 from checker.redact import Redactor
 from checker.reporters.base import parse_spec
@@ -136,15 +136,6 @@ def preload() -> None:
         get_transport(name).preload()
 
 
-def public_vars(hostvars: Mapping[str, Any]) -> dict[str, Any]:
-    """The variables rules and reports may see: secrets left out."""
-    return {k: v for k, v in hostvars.items() if not is_secret_name(k)}
-
-
-def secret_values(hostvars: Mapping[str, Any]) -> set[str]:
-    return Host("", hostvars, ()).secret_values()
-
-
 def gather_host(
     name: str,
     hostvars: Mapping[str, Any],
@@ -187,7 +178,8 @@ def conclude(
     the history and write the remediation plan as `checker apply` does. Hosts outside
     `under_test` that serve `from:` facts (left out by the engine's --limit) are gathered
     here, with checker's transports and forks, as `checker apply --limit` does; a host under
-    test missing from `gathered` is not: its rules are `error`."""
+    test missing from `gathered` is not: its rules are `error`. `started` is when the run
+    began, before gathering (as `checker apply` counts it); now when not given."""
     settings = settings or Settings()
     started = started or dt.datetime.now(dt.timezone.utc)
     store = _store(gathered)

@@ -3,6 +3,7 @@ write checker's reports and history, and pass or fail the play by `checker apply
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ansible_collections.checker.identity.plugins.plugin_utils import checker_run as run
@@ -18,7 +19,7 @@ class ActionModule(run.CheckerAction):
             estate, _, results = run.estate(task_vars, self._loader, args["gathered"])
             prepared = run.api.prepare(settings, estate)
             gathered = _gathered(results, prepared)
-            outcome = run.api.conclude(prepared, gathered, settings)
+            outcome = run.api.conclude(prepared, gathered, settings, _started(task_vars))
         except run.InputError as e:
             return {**result, **run.input_failure(e)}
         except run.CheckerError as e:  # e.g. the history database cannot be written
@@ -41,6 +42,13 @@ class ActionModule(run.CheckerAction):
             result["stdout"] = outcome.stdout
             result["stdout_lines"] = outcome.stdout.splitlines()
         return result
+
+
+def _started(task_vars: dict[str, Any]) -> dt.datetime | None:
+    """When the plan task began the run: reports, history and waiver expiry count from it,
+    as `checker apply` counts from before gathering."""
+    stamp = (task_vars.get(run.PLAN_VAR) or {}).get("started_at")
+    return dt.datetime.fromisoformat(str(stamp)) if stamp else None
 
 
 def _gathered(results: dict[str, Any], prepared: Any) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ansible_collections.checker.identity.plugins.plugin_utils import checker_run as run
@@ -12,6 +13,7 @@ class ActionModule(run.CheckerAction):
 
     def act(self, args: dict[str, Any], task_vars: dict[str, Any],
             result: dict[str, Any]) -> dict[str, Any]:
+        started = dt.datetime.now(dt.timezone.utc)
         try:
             settings = run.settings(args, task_vars, self._templar)
             estate, skipped, _ = run.estate(task_vars, self._loader)
@@ -23,6 +25,7 @@ class ActionModule(run.CheckerAction):
                  for hp in prepared.plan.hosts}
         result.update(
             changed=False,
+            started_at=started.isoformat(),  # the run's start, for the evaluate
             hosts=hosts,
             rules=len(prepared.ruleset.rules),
             msg=f"{len(prepared.under_test)} host(s), {len(prepared.ruleset.rules)} rule(s), "
