@@ -142,6 +142,7 @@ def test_default_run_is_read_only(lab: Any) -> None:
     assert proc.returncode == 0, proc.stderr
     assert _usn(env) == usn  # the directory did not change
     assert not (env.dir / "psrp-journal.log").exists()  # nor did the sync server
+    assert not (env.dir / "exchange-journal.log").exists()  # nor the Exchange organization
 
 
 def test_lab_command_up_list_down(estate_templates: Path, tmp_path: Path) -> None:

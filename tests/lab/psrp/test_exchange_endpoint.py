@@ -190,3 +190,20 @@ def test_wrong_password_is_a_transport_error(exchange: Any) -> None:
     transport = PsrpTransport("ex01", hostvars(srv.port, ansible_password="nope"), 30)
     with pytest.raises(TransportError, match="authentication"):
         transport.open()
+
+
+def test_enable_certificate_for_smtp_as_a_command(exchange: Any) -> None:
+    srv = exchange()
+    cert = srv.state.certificates[0]
+    cert.services = ["IIS"]
+    transport = PsrpTransport("ex01", hostvars(srv.port), 30)
+    transport.open()
+    try:
+        transport.run_command("Enable-ExchangeCertificate", {
+            "Thumbprint": cert.thumbprint, "Services": "SMTP", "Force": True})
+        key = FactKey.of("exchange.certificates", {})
+        ((_, raw),) = list(transport.collect({key: load_all().get(key.collector)().request({})}))
+        first = load_all().get(key.collector)().process(raw, {})[0]
+    finally:
+        transport.close()
+    assert first.services == ["IIS", "SMTP"] and srv.stats()["scripts"] == 0

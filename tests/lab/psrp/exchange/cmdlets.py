@@ -98,6 +98,19 @@ def register(engine: Engine, st: State) -> None:
         return [certificate_object(c) for c in st.certificates if c.server == server
                 and (thumb is None or c.thumbprint == str(thumb).upper())]
 
+    @cmdlet("Enable-ExchangeCertificate", "Thumbprint", "Services", "Server", "Force",
+            "DoNotRequireSsl", "NetworkServiceAllowed", "DomainController")
+    def enable_certificate(inv: Invocation) -> None:
+        server = st.fqdn(str(inv.param("Server") or st.local))
+        thumb = str(inv.param("Thumbprint", 0) or "").upper()
+        cert = next((c for c in st.certificates if c.server == server and c.thumbprint == thumb),
+                    None)
+        if cert is None:
+            raise not_found("Enable-ExchangeCertificate", thumb)
+        wanted = [s.strip() for s in str(inv.param("Services") or "").split(",") if s.strip()]
+        cert.services = sorted(set(cert.services) | set(wanted))
+        st.journal(f"Enable-ExchangeCertificate -Thumbprint {thumb} -Services {','.join(wanted)}")
+
     @cmdlet("Get-RemoteMailbox", "Identity", "ResultSize", "Filter", "Archive", "Anr",
             "DomainController", "OnPremisesOrganizationalUnit", "SortBy")
     def get_remote_mailboxes(inv: Invocation) -> list[Any]:
