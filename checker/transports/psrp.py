@@ -66,6 +66,7 @@ class PsrpTransport(Transport):
         self._pool: Any = None
         self._wsman: Any = None
         self._kwargs = wsman_kwargs(host, hostvars, timeout, self.table())
+        self._stream_deadline = 0.0
 
     @classmethod
     def check_vars(cls, hostvars: Mapping[str, Any]) -> Sequence[str]:
@@ -181,14 +182,20 @@ class PsrpTransport(Transport):
         return ps
 
     def _start(self, call: PsCmdlet) -> Any:
+        self._stream_deadline = time.monotonic() + self.timeout
         return self._start_calls([call], f"running {call.name}")
 
     def _poll(self, ps: Any) -> bool:
-        """One WSMan receive; False once the pipeline has finished."""
+        """One WSMan receive; False once the pipeline has finished. A stream gets the same
+        budget as any pipeline (--timeout): past it the pipeline is stopped, an error."""
         from pypsrp.powershell import PSInvocationState
 
         if ps.state != PSInvocationState.RUNNING:
             return False
+        if time.monotonic() > self._stream_deadline:
+            self._stop(ps)
+            raise TransportError(f"{self.target()}: timed out after {self.timeout:g}s "
+                                 "streaming the cmdlet's output")
         with self._errors("receiving output"):
             ps.poll_invoke(timeout=int(self._kwargs["operation_timeout"]))
         return ps.state == PSInvocationState.RUNNING or bool(ps.output)

@@ -207,3 +207,17 @@ def test_enable_certificate_for_smtp_as_a_command(exchange: Any) -> None:
     finally:
         transport.close()
     assert first.services == ["IIS", "SMTP"] and srv.stats()["scripts"] == 0
+
+
+def test_a_stream_past_its_budget_is_an_error(exchange: Any) -> None:
+    srv = exchange(latency=0.3)  # every WSMan message takes 0.3 s
+    srv.state.sc["remote_mailboxes"] = {"count": 400}
+    transport = PsrpTransport("ex01", hostvars(srv.port), 1.0)
+    transport.open()
+    key = FactKey.of("exchange.remote_mailboxes", {})
+    try:
+        ((_, stream),) = list(transport.collect({key: load_all().get(key.collector)().request({})}))
+        with pytest.raises(TransportError, match="timed out after 1s streaming"):
+            list(stream)
+    finally:
+        transport.close()
