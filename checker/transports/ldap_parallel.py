@@ -37,30 +37,21 @@ def partitioned(t: LdapTransport, search: LdapSearch, base: str,
     pages: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=2 * n)
     stop = threading.Event()
 
-    def put(item: Batch | BaseException | None) -> None:
-        while not stop.is_set():
-            try:
-                pages.put(item, timeout=0.2)
-                return
-            except queue.Full:
-                continue
-
     def work(low: int, up: int) -> None:
         conn = None
         try:
             conn = t.connect(gc=gc)
             t.same_dc(conn)
             rng = f"(uSNChanged>={low})" + (f"(uSNChanged<={up - 1})" if up < high else "")
-            batch: Batch = []
-            for entry in t.pages(conn, search, base, extra_filter=rng):
-                batch.append(entry)
-                if len(batch) >= t.settings.page_size:
-                    put(batch)
-                    batch = []
-            put(batch)
-            put(None)
+            for page in t.page_lists(conn, search, base, extra_filter=rng):
+                if not _offer(pages, page, stop):
+                    return
+            _offer(pages, None, stop)
         except CollectError as e:
-            put(e)
+            _offer(pages, e, stop)
+        except Exception as e:  # never leave the reader waiting for a worker that died
+            _offer(pages, CollectError(f"{t.settings.url}: a parallel search failed: "
+                                       f"{t.describe(e)}"), stop)
         finally:
             if conn is not None:
                 conn.unbind()
@@ -73,6 +64,18 @@ def partitioned(t: LdapTransport, search: LdapSearch, base: str,
         yield from _drain(pages, n)
     finally:
         stop.set()
+
+
+def _offer(box: queue.Queue[Batch | BaseException | None], item: Batch | BaseException | None,
+           stop: threading.Event) -> bool:
+    """Put `item` in the bounded `box` unless the reader has gone (`stop`): False then."""
+    while not stop.is_set():
+        try:
+            box.put(item, timeout=0.2)
+            return True
+        except queue.Full:
+            continue
+    return False
 
 
 def _drain(pages: queue.Queue[Batch | BaseException | None], n: int) -> Iterator[dict[str, Any]]:
@@ -104,17 +107,11 @@ def prefetched(pages: Iterator[Batch]) -> Iterator[dict[str, Any]]:
     def fetch() -> None:
         try:
             for page in pages:
-                while not stop.is_set():
-                    try:
-                        box.put(page, timeout=0.2)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not _offer(box, page, stop):
                     return
-            box.put(None)
+            _offer(box, None, stop)
         except BaseException as e:  # handed to the caller's thread, raised there
-            box.put(e)
+            _offer(box, e, stop)
 
     worker = threading.Thread(target=fetch, daemon=True)
     worker.start()
