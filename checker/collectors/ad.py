@@ -74,7 +74,11 @@ def gentime(value: str | None) -> dt.datetime | None:
     """LDAP generalized time ("20240131120000.0Z") as an aware UTC datetime."""
     if not value:
         return None
-    return dt.datetime.strptime(value[:14], "%Y%m%d%H%M%S").replace(tzinfo=dt.timezone.utc)
+    try:  # by hand: strptime was half the per-recipient cost at 100,000 recipients
+        return dt.datetime(int(value[0:4]), int(value[4:6]), int(value[6:8]), int(value[8:10]),
+                           int(value[10:12]), int(value[12:14]), tzinfo=dt.timezone.utc)
+    except (ValueError, IndexError):
+        raise ValueError(f"not an LDAP generalized time: {value!r}") from None
 
 
 def dn_to_dns(dn: str) -> str:
