@@ -65,3 +65,17 @@ def test_cmdlet_request_describes_itself() -> None:
     call = PsCmdlet("Get-RemoteMailbox", "T", ("Alias",), (("Filter", "x"),), "Unlimited")
     assert call.arguments() == {"Filter": "x", "ResultSize": "Unlimited"}
     assert call.describe() == "Get-RemoteMailbox -Filter 'x' -ResultSize 'Unlimited' [Alias]"
+
+
+def test_organization_facts_are_read_once_certificates_on_every_server(tmp_path: Path) -> None:
+    hosts = {f"ex0{i}.contoso.com": dict(EXCHANGE) for i in (1, 2)}
+    inv = {"all": {"children": {"exchange_servers": {
+        "hosts": hosts, "vars": {"checker_exchange_routing_domain": "contoso.mail.onmicrosoft.com"}}}}}
+    (tmp_path / "inv.yml").write_text(yaml.safe_dump(inv))
+    proc = subprocess.run([sys.executable, "-m", "checker", "plan", str(tmp_path / "inv.yml"),
+                           "-r", str(ROOT / "rules" / "exchange_server")],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    first, second = proc.stdout.split("ex02.contoso.com")
+    assert "exchange.remote_mailboxes" in first and "exchange.remote_mailboxes" not in second
+    assert "exchange.certificates" in first and "exchange.certificates" in second
