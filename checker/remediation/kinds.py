@@ -67,17 +67,17 @@ class Cmdlet(TaskKind):
     """One cmdlet with parameters (Exchange's `Set-*`). --remediate sends it through the
     host's endpoint as a command, never as script text, so it runs on NoLanguage endpoints
     (Microsoft.Exchange, JEA). In the .ps1 and the playbook it runs as is in the Exchange
-    Management Shell, and elsewhere on the server through Exchange's own endpoint (implicit
-    remoting of just that cmdlet, since that endpoint takes no script blocks)."""
+    Management Shell, and in any other Windows PowerShell through the host's Exchange endpoint
+    (`http://<host>/PowerShell/`, Kerberos; implicit remoting of just that cmdlet, since that
+    endpoint takes no script blocks)."""
 
     runs = True
 
     def script(self, task: RenderedTask) -> str | None:
-        name = quote_string(task.cmdlet or "")
+        name, server = quote_string(task.cmdlet or ""), quote_string(task.host)
         return (f"if (-not (Get-Command {name} -ErrorAction SilentlyContinue)) {{\n"
                 "    $exchange = New-PSSession -ConfigurationName 'Microsoft.Exchange' "
-                "-ConnectionUri ('http://{0}/PowerShell/' -f "
-                "[System.Net.Dns]::GetHostEntry($env:COMPUTERNAME).HostName) "
+                f"-ConnectionUri ('http://{{0}}/PowerShell/' -f {server}) "
                 "-Authentication Kerberos\n"
                 f"    Import-PSSession $exchange -CommandName {name} -AllowClobber | Out-Null\n"
                 f"}}\n{task.script or ''}")
