@@ -75,14 +75,6 @@ def _warn_insecure(prepared: Prepared) -> None:
         print(f"warning: {warning}", file=sys.stderr)
 
 
-def with_console(specs: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
-    """The console view stays on stdout unless a report itself writes there, so a cron job's
-    log still shows the run when `--report json:FILE` goes to a file."""
-    if any(path in (None, "-") for _, path in specs):
-        return specs
-    return [("console", None), *specs]
-
-
 def _check_outputs(specs: list[tuple[str, str | None]], args: argparse.Namespace) -> None:
     """Every file a run will write, checked before anything is contacted (--remediation-out
     has its own check)."""
@@ -97,10 +89,10 @@ def _check_outputs(specs: list[tuple[str, str | None]], args: argparse.Namespace
 
 def cmd_apply(args: argparse.Namespace) -> int:
     from checker.delivery import check_remediation_out, deliver
-    from checker.reporters.base import parse_spec
+    from checker.reporters.base import report_specs
     from checker.runner import prepare, run
 
-    specs = with_console([parse_spec(s) for s in args.report])
+    specs = report_specs(args.report)
     _check_outputs(specs, args)
     opts = _options(args, save_facts=args.save_facts, from_facts=args.from_facts,
                     waivers=args.waivers, strict_waivers=args.strict_waivers,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -64,6 +65,15 @@ def get_reporter(name: str) -> type[Reporter]:
         known = ", ".join(reporter_names())
         raise InputError(f"--report: unknown format {name!r} (known: {known})")
     return reporters.get(name)
+
+
+def report_specs(specs: Sequence[str] | None) -> list[tuple[str, str | None]]:
+    """The --report options, parsed. The console view stays on stdout unless a report itself
+    writes there, so a cron job's log still shows the run when every report goes to a file."""
+    parsed = [parse_spec(s) for s in specs or ()]
+    if any(path in (None, "-") for _, path in parsed):
+        return parsed
+    return [("console", None), *parsed]
 
 
 def parse_spec(spec: str) -> tuple[str, str | None]:

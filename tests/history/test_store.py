@@ -119,6 +119,7 @@ def test_cli_drift_exit_codes(backend: Backend, tmp_path: Path) -> None:
     out = f"json:{tmp_path}/d.json"
     proc = checker("drift", "--history", backend.target, "--report", out)
     assert proc.returncode == 0, proc.stderr  # only a fix: nothing got worse
+    assert "fixed" in proc.stdout  # a report to a file keeps the console view (cron logs)
     proc = checker("drift", "--history", backend.target, "--since", "2", "--until", "1",
                    "--report", out)
     assert proc.returncode == 1, proc.stderr  # read backwards, the fix is a regression
