@@ -105,6 +105,12 @@ def templates(cache: Path) -> tuple[samba.Templates, dt.datetime]:
     return t, anchor
 
 
+def lab_password() -> str:
+    """A throwaway password that never starts with "-" (a tool given it as an argument would
+    take it for an option)."""
+    return "P" + secrets.token_urlsafe(18) + "!9a"
+
+
 def start_psrp(lab: Lab, spec: dict[str, Any], anchor: dt.datetime,
                timezone: str | None) -> tuple[int, int]:
     """The Connect server: the scenario's ADSync state, its connector spaces mirroring the
@@ -152,8 +158,8 @@ def up(name: str, folder: Path, cache: Path | None = None, timezone: str | None 
     creds = lab.dir / "credentials"
     creds.mkdir(mode=0o700, exist_ok=True)
     (creds / "ad.password").write_text(samba.PASSWORD)
-    (creds / "psrp.password").write_text(secrets.token_urlsafe(18) + "!9a")
-    (creds / "exchange.password").write_text(secrets.token_urlsafe(18) + "!9a")
+    (creds / "psrp.password").write_text(lab_password())
+    (creds / "exchange.password").write_text(lab_password())
     for f in creds.iterdir():
         f.chmod(0o600)
     t, anchor = templates(cache or lab.dir / "templates")
