@@ -126,7 +126,7 @@ def _note(line: str) -> None:
 
 def cmd_gather(args: argparse.Namespace) -> int:
     from checker import evidence
-    from checker.gather import gather
+    from checker.gather_inputs import gather_with_inputs
     from checker.paths import check_output_file
     from checker.runner import prepare
 
@@ -136,7 +136,8 @@ def cmd_gather(args: argparse.Namespace) -> int:
     opts = prepared.options
     progress = _progress(prepared, args.verbose)
     try:
-        store = gather(prepared.plan, opts.forks, opts.timeout, prepared.redactor, progress)
+        store = gather_with_inputs(prepared.plan, prepared.inventory, opts.forks, opts.timeout,
+                                   prepared.redactor, progress)
     finally:
         if progress is not None:
             progress.close()

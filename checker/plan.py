@@ -15,7 +15,7 @@ from checker.collectors.base import load_all
 from checker.errors import CheckerError, InputError, InputErrors
 from checker.facts.model import FactKey
 from checker.inventory.model import Host, Inventory
-from checker.ruleset.model import RuleSet
+from checker.ruleset.model import FactRef, RuleSet
 from checker.transports.base import (
     Transport,
     canonical_connection,
@@ -53,6 +53,9 @@ def build_plan(ruleset: RuleSet, inventory: Inventory, under_test: Sequence[str]
             rules.setdefault(host.name, []).append(rule.id)
             for ref in rule.local_facts:
                 facts.setdefault(host.name, {})[ref.key] = None
+                for pattern, source in _inputs(ref):
+                    for src in inventory.select(pattern):
+                        facts.setdefault(src.name, {})[FactKey.of(source)] = None
             for ref in rule.remote_facts:
                 for src in inventory.select(ref.from_pattern or ""):
                     facts.setdefault(src.name, {})[ref.key] = None
@@ -71,6 +74,12 @@ def build_plan(ruleset: RuleSet, inventory: Inventory, under_test: Sequence[str]
     if problems:
         raise InputErrors(problems)
     return Plan(tuple(plans), insecure_settings(plans))
+
+
+def _inputs(ref: FactRef) -> list[tuple[str, str]]:
+    """Facts of other hosts a fact's request is built from (a collector's `inputs`)."""
+    cls = load_all().get(ref.collector)
+    return cls().input_facts(ref.params) if cls.inputs else []
 
 
 def insecure_settings(plans: Sequence[HostPlan]) -> tuple[str, ...]:

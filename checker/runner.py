@@ -13,7 +13,8 @@ from typing import Any
 from checker import evidence, thresholds
 from checker.errors import CheckerError, InputError, InputErrors
 from checker.evaluate.engine import Scope, evaluate
-from checker.gather import FactStore, Progress, gather
+from checker.gather import FactStore, Progress
+from checker.gather_inputs import gather_with_inputs
 from checker.inventory import Inventory, LoadOptions, load_inventory
 from checker.paths import default_rules_dirs
 from checker.plan import Plan, build_plan
@@ -175,7 +176,8 @@ def collect(prepared: Prepared, progress: Progress | None = None) -> FactStore:
     opts = prepared.options
     if opts.from_facts:
         return evidence.load_store(opts.from_facts, [hp.host.name for hp in prepared.plan.hosts])
-    return gather(prepared.plan, opts.forks, opts.timeout, prepared.redactor, progress)
+    return gather_with_inputs(prepared.plan, prepared.inventory, opts.forks, opts.timeout,
+                              prepared.redactor, progress)
 
 
 def evaluation_time(prepared: Prepared, facts: FactStore, started: dt.datetime) -> dt.datetime:

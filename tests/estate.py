@@ -10,10 +10,11 @@ from typing import Any
 import yaml
 
 
-def fact_row(collector: str, value: Any, status: str = "ok", error: str | None = None) -> dict:
+def fact_row(collector: str, value: Any, status: str = "ok", error: str | None = None,
+             params: Mapping[str, Any] | None = None) -> dict:
     return {
         "collector": collector,
-        "params": {},
+        "params": dict(params or {}),
         "status": status,
         "value": value,
         "provenance": {

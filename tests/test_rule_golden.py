@@ -18,7 +18,8 @@ RULES = str(ROOT.parent / "rules")
 
 
 def _rows(facts: list[dict]) -> list[dict]:
-    return [fact_row(f["collector"], f["value"], f["status"], f.get("error")) for f in facts]
+    return [fact_row(f["collector"], f["value"], f["status"], f.get("error"), f.get("params"))
+            for f in facts]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.parent.name}/{c.stem}" for c in CASES])

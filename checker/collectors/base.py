@@ -33,6 +33,20 @@ class Collector(ABC):
     request_type: ClassVar[type | None] = None
     params_schema: ClassVar[Mapping[str, Any]] = {"type": "object", "additionalProperties": False}
     description: ClassVar[str] = ""
+    # A request built from other hosts' facts: params key (holding an inventory pattern) ->
+    # the collector whose facts on those hosts `select()` reads. Gathered after them
+    # (checker/gather_inputs.py).
+    inputs: ClassVar[Mapping[str, str]] = {}
+
+    def input_facts(self, params: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(inventory pattern, collector) of every input this fact's request is built from."""
+        return [(str(params[k]), name) for k, name in self.inputs.items() if params.get(k)]
+
+    def select(self, params: Mapping[str, Any], inputs: Mapping[str, Mapping[str, Any]]
+               ) -> dict[str, Any]:
+        """Pure: the params `request()` needs, from the inputs' values ({params key: {host:
+        value}}, the hosts whose fact was read)."""
+        return {}
 
     @abstractmethod
     def request(self, params: Mapping[str, Any]) -> Any:
@@ -55,7 +69,8 @@ class Collector(ABC):
 collectors: Registry[type[Collector]] = Registry("collector")
 
 _MODULES = ("checker.collectors.ad", "checker.collectors.ad_recipients",
-            "checker.collectors.adsync", "checker.collectors.exchange")
+            "checker.collectors.adsync", "checker.collectors.adsync_space",
+            "checker.collectors.exchange")
 
 
 def load_all() -> Registry[type[Collector]]:

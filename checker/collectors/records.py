@@ -151,3 +151,28 @@ class SyncRule:
     target_object_type: str | None = None
     link_type: str | None = None
     is_standard: bool | None = None
+
+
+@dataclass(frozen=True)
+class CsObjectSample:
+    """A Mail User AD reports, looked up in its forest's AD connector space (and, when the
+    connector-space object is joined, in the metaverse)."""
+
+    dn: str
+    connector_id: str
+    connector_name: str
+    in_connector_space: bool  # false: not there (filtered out of the connector's scope)
+    attributes: list[str] = field(default_factory=list)  # names the connector-space object holds
+    metaverse_attributes: list[str] | None = None  # names its metaverse object holds
+    # every attribute of EXCHANGE_EVIDENCE is in the connector space / the metaverse
+    exchange_in_connector_space: bool = False
+    exchange_in_metaverse: bool | None = None  # None: no metaverse object was read
+
+
+@dataclass(frozen=True)
+class ConnectorSpaceSample:
+    """`adsync.connector_space`: a bounded sample of Mail Users, per AD connector."""
+
+    requested: list[str] = field(default_factory=list)  # the DNs asked for
+    objects: list[CsObjectSample] = field(default_factory=list)
+    reason: str | None = None  # why nothing was asked (no Mail User from the DCs)

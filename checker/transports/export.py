@@ -131,6 +131,8 @@ class ExportFolder:
 UNAVAILABLE = {
     "adsync.run_history": "a Get-ADSyncServerConfiguration export holds no run history",
     "adsync.scheduler": "a Get-ADSyncServerConfiguration export holds no scheduler state",
+    "adsync.connector_space": "a Get-ADSyncServerConfiguration export holds no connector "
+                              "space objects",
 }
 
 

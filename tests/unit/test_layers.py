@@ -28,7 +28,7 @@ RANK: dict[str, float] = {
     "ruleset": 4, "evidence": 4,
     "thresholds": 4.5,  # inventory settings for rules (per-estate max_failures)
     "results": 5, "plan": 5, "profiles": 5,
-    "evaluate": 6, "history": 6, "gather": 6,
+    "evaluate": 6, "history": 6, "gather": 6, "gather_inputs": 6.5,
     "waivers": 7,
     "runner": 8,
     "remediation": 9,

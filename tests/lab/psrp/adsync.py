@@ -221,15 +221,16 @@ class State:
             # unverified: what a run still in progress reports as its end
             "EndDate": MIN_DATE if running else unspecified(finish)}))
 
-    def last_full_import(self, connector: PSObj) -> dt.datetime | None:
-        """When the connector last completed a Full Import: the scenario may say so for an
-        import older than the retained history (`full_import:`), else the history does."""
-        stated = self.spec(connector).get("full_import")
+    def last_full(self, connector: PSObj, profile: str) -> dt.datetime | None:
+        """When the connector last completed a "Full Import" or "Full Synchronization": the
+        scenario may say so for a run older than the retained history (`full_import:`,
+        `full_sync:`), else the history does."""
+        stated = self.spec(connector).get("full_import" if "Import" in profile else "full_sync")
         if stated:
             return unspecified(self.clock.at(stated))
         ident = connector.get("Identifier")[1]
         done = [r.get("EndDate")[1] for r in self.runs
-                if r.get("ConnectorId")[1] == ident and r.get("RunProfileName")[1] == "Full Import"
+                if r.get("ConnectorId")[1] == ident and r.get("RunProfileName")[1] == profile
                 and r.get("Result")[1] == "success"]
         return max(done) if done else None
 

@@ -51,6 +51,7 @@ def register(engine: Engine, state: State) -> State:
     cmdlet("Get-ADSyncRule", lambda inv: list(state.rules))
     cmdlet("Get-ADSyncRunProfileResult", lambda inv: _runs(state, inv))
     cmdlet("Get-ADSyncCSObject", lambda inv: _cs_object(state, inv))
+    cmdlet("Get-ADSyncMVObject", lambda inv: _mv_object(state, inv))
     cmdlet("Start-ADSyncSyncCycle", lambda inv: _start_cycle(state, inv))
     # Lab-only: stands in for the Entra Connect wizard's "Refresh directory schema" (a manual
     # GUI step with no cmdlet), so the end-to-end tests can play the admin's part.
@@ -113,6 +114,15 @@ def _cs_object(state: State, inv: Invocation) -> list[Any]:
                           "System.ArgumentException", str(dn)))
         return []
     return [hit]
+
+
+def _mv_object(state: State, inv: Invocation) -> list[Any]:
+    ident = str(inv.param("Identifier", 0))
+    found = state.space.metaverse_object(ident)
+    if found is None:  # unverified: the cmdlet's own message for an unknown identifier
+        raise PSError(f"Metaverse object with Identifier {ident} is not found.", "ReadError",
+                      "ReadError", "System.ArgumentException", ident)
+    return [found]
 
 
 def _runs(state: State, inv: Invocation) -> list[Any]:

@@ -53,23 +53,43 @@ class ConnectorSpace:
             self._objects[name] = directory_objects(name)
         return self._objects[name]
 
-    def exchange_imported(self, connector: PSObj) -> bool:
-        spec = self.state.spec(connector)
-        imported = self.state.last_full_import(connector)
+    def exchange_since_refresh(self, connector: PSObj, profile: str) -> bool:
+        """The connector's schema has the Exchange attributes and a `profile` ("Full Import",
+        "Full Synchronization") completed after its last refresh."""
+        done = self.state.last_full(connector, profile)
         refreshed = connector.get("LastModificationTime")[1]
-        return bool(spec.get("exchange_schema")) and imported is not None and imported >= refreshed
+        return bool(self.state.spec(connector).get("exchange_schema")) and done is not None \
+            and done >= refreshed
 
     def objects(self, connector: PSObj) -> list[PSObj]:
         if connector.get("Type")[1] != "AD":
             return []
         partition = self.state.spec(connector).get("partitions", [""])[0]
         included = set(connector.get("AttributeInclusionList")[1])
-        if not self.exchange_imported(connector):
+        if not self.exchange_since_refresh(connector, "Full Import"):
             from .adsync import EXCHANGE_ATTRIBUTES
 
             included -= set(EXCHANGE_ATTRIBUTES)
         return [self._object(connector, f"{o['dn']},{partition}", o, included)
                 for o in self._source(connector) if o.get("objectClass") != "organizationalUnit"]
+
+    def metaverse_object(self, ident: str) -> PSObj | None:
+        """The metaverse object a connector-space object is joined to: what the inbound rules
+        flowed into it. The Exchange attributes flow on a Full Synchronization after the
+        refresh ("In from AD - User Exchange"), not before."""
+        for connector in self.state.connectors:
+            for cs in self.objects(connector):
+                if str(cs.get("ConnectedMVObjectId")[1]) != ident.lower():
+                    continue
+                attrs = list(cs.get("Attributes")[1].items)
+                if not self.exchange_since_refresh(connector, "Full Synchronization"):
+                    from .adsync import EXCHANGE_ATTRIBUTES
+
+                    attrs = [a for a in attrs if a.get("Name")[1] not in EXCHANGE_ATTRIBUTES]
+                return PSObj([OM + "MvObject"], {
+                    "ObjectId": cs.get("ConnectedMVObjectId")[1], "Lineage": [],
+                    "Attributes": KeyedCollection(attrs), "SerializedXml": ""})
+        return None
 
     def find(self, connector: PSObj, dn: str) -> PSObj | None:
         wanted = dn.lower()
@@ -78,7 +98,7 @@ class ConnectorSpace:
 
     def _object(self, connector: PSObj, dn: str, source: dict[str, Any],
                 included: set[str]) -> PSObj:
-        when = self.state.last_full_import(connector) or dt.datetime(2000, 1, 1)
+        when = self.state.last_full(connector, "Full Import") or dt.datetime(2000, 1, 1)
         attrs = [self._attribute(connector, k, v, when) for k, v in source.items()
                  if k in included]
         classes = source.get("objectClass", "user")

@@ -24,11 +24,18 @@ from .engine import Engine
 OUT = Path(__file__).resolve().parents[2] / "collectors"
 ANCHOR = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.timezone.utc)
 NOW = dt.datetime(2025, 7, 1, 12, 0, tzinfo=dt.timezone.utc)
+MAIL = "OU=Mail,DC=lab,DC=example,DC=com"
+PARAMS = {  # what the gather stage gives a collector whose request is built from other facts
+    "adsync.connector_space": {"mail_users_from": "domain_controllers", "targets": [
+        f"CN=Alice Lab,{MAIL}", f"CN=mu000,{MAIL}", f"CN=Gone Away,{MAIL}"]},
+}
 CASES = {  # case name: (scenario, server time zone)
     "healthy": ("healthy", "America/Los_Angeles"),
     "staging": ("staging-mode", "Asia/Tokyo"),
     "legacy-build": ("connector-schema-stale-legacy", "Europe/Berlin"),
     "cycle-in-progress": ("cycle-in-progress", "UTC"),
+    "no-full-sync": ("no-full-sync-after-refresh", "Asia/Tokyo"),
+    "full-sync-purged": ("full-sync-purged", "America/Los_Angeles"),
 }
 
 
@@ -45,7 +52,7 @@ def raw_replies(name: str, zone: str, collector_names: list[str]) -> dict[str, A
     engine = Engine()
     engine.timezone = ZoneInfo(zone)
     adsync_cmdlets.register(engine, adsync.State(data, scenario.Clock(ANCHOR, NOW)))
-    snippets = [collectors.get(n)().request({}) for n in collector_names]
+    snippets = [collectors.get(n)().request(PARAMS.get(n, {})) for n in collector_names]
     out = engine.run(ps_batch.build_script(snippets), [], _Writer())
     replies = ps_batch.parse_document(out, len(snippets))
     return {n: r.value for n, r in zip(collector_names, replies, strict=True)}
@@ -58,15 +65,16 @@ def main() -> None:
     for case, (name, zone) in CASES.items():
         for collector_name, raw in raw_replies(name, zone, names).items():
             collector = collectors.get(collector_name)()
+            params = PARAMS.get(collector_name, {})
             try:
-                fact = collector.dump(collector.process(raw, {}))
+                fact = collector.dump(collector.process(raw, params))
             except CheckerError:  # unavailable on this build: no case
                 continue
             path = OUT / collector_name / f"lab-{case}.json"
             path.parent.mkdir(exist_ok=True)
             doc = {"source": f"lab scenario {name}, server time zone {zone} "
                               "(python -m tests.lab.psrp.capture)",
-                   "params": {}, "raw": raw, "fact": fact}
+                   "params": params, "raw": raw, "fact": fact}
             path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
             print(path.relative_to(OUT.parent.parent))
 

@@ -1,0 +1,68 @@
+"""Facts whose request is built from other hosts' facts (a collector's `inputs`).
+
+The Connect server is asked about the Mail Users the domain controllers report: its fact
+can only be requested once theirs are in. Hosts with such a fact wait: every other host is
+gathered first; then each waiting host's requests are completed by the collector's pure
+`select()` from those facts, and the host is gathered as usual, all its facts in one
+connection. The fact keeps the key its rule asked for (what was selected shows in its
+request). A host that replays recorded facts waits for nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from checker.collectors.base import Collector, load_all
+from checker.facts.model import FactKey, FactStore
+from checker.gather import Progress, gather
+from checker.inventory.model import Inventory
+from checker.plan import HostPlan, Plan
+from checker.redact import Redactor
+from checker.transports.base import get_transport
+
+
+def gather_with_inputs(plan: Plan, inventory: Inventory, forks: int = 10, timeout: float = 60.0,
+                       redactor: Redactor | None = None,
+                       progress: Progress | None = None) -> FactStore:
+    waiting = [hp for hp in plan.hosts if _waits(hp)]
+    first = replace(plan, hosts=tuple(hp for hp in plan.hosts if hp not in waiting))
+    store = gather(first, forks, timeout, redactor, progress)
+    if not waiting:
+        return store
+    asked: dict[tuple[str, FactKey], FactKey] = {}
+    later = []
+    for hp in waiting:
+        keys = [_completed(key, inventory, store) for key in hp.facts]
+        asked.update({(hp.host.name, k): key for k, key in zip(keys, hp.facts, strict=True)})
+        later.append(replace(hp, facts=tuple(keys)))
+    for host, facts in gather(replace(plan, hosts=tuple(later)), forks, timeout, redactor,
+                              progress).items():
+        store[host] = {asked.get((host, k), k): replace(f, key=asked.get((host, k), k))
+                       for k, f in facts.items()}
+    return store
+
+
+def _collector(key: FactKey) -> Collector:
+    return load_all().get(key.collector)()
+
+
+def _waits(hp: HostPlan) -> bool:
+    if get_transport(hp.transport).replays:
+        return False
+    return any(_collector(k).inputs for k in hp.facts)
+
+
+def _completed(key: FactKey, inventory: Inventory, store: FactStore) -> FactKey:
+    collector = _collector(key)
+    if not collector.inputs:
+        return key
+    params = key.param_dict
+    values: dict[str, Mapping[str, Any]] = {}
+    for param, source in collector.inputs.items():
+        wanted = FactKey.of(source)
+        hosts = inventory.select(str(params.get(param, ""))) if params.get(param) else []
+        values[param] = {h.name: fact.value for h in hosts
+                         if (fact := store.get(h.name, {}).get(wanted)) is not None and fact.ok}
+    return FactKey.of(key.collector, {**params, **collector.select(params, values)})
