@@ -30,6 +30,7 @@ from checker.errors import InputError
 from checker.facts.model import FactKey, FactStore
 from checker.gather import gather
 from checker.gather import gather_host as gather_planned
+from checker.gather_inputs import gather_missing_inputs, needs_inputs
 from checker.inventory.model import Host, Inventory
 from checker.plan import HostPlan, Plan
 from checker.redact import Redactor
@@ -121,10 +122,12 @@ def prepare(settings: Settings, estate: Estate) -> Prepared:
 
 
 def planned_facts(prepared: Prepared, host: str) -> list[dict[str, Any]]:
-    """The facts to gather on `host` as JSON (`[{"collector", "params"}]`), [] when none."""
+    """The facts to gather on `host` as JSON (`[{"collector", "params"}]`), [] when none.
+    Facts built from other hosts' facts are left out: `conclude` gathers them."""
     for hp in prepared.plan.hosts:
         if hp.host.name == host:
-            return [{"collector": k.collector, "params": k.param_dict} for k in hp.facts]
+            return [{"collector": k.collector, "params": k.param_dict} for k in hp.facts
+                    if not needs_inputs(k)]
     return []
 
 
@@ -188,6 +191,9 @@ def conclude(
     if missing:
         opts = prepared.options
         store.update(gather(Plan(tuple(missing)), opts.forks, opts.timeout, prepared.redactor))
+    opts = prepared.options
+    gather_missing_inputs(prepared.plan, prepared.inventory, store, opts.forks, opts.timeout,
+                          prepared.redactor)
     report = conclude_run(prepared, store, started)
     notes: list[str] = []
     specs = [parse_spec(s) for s in settings.reports]

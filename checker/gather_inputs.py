@@ -31,17 +31,44 @@ def gather_with_inputs(plan: Plan, inventory: Inventory, forks: int = 10, timeou
     store = gather(first, forks, timeout, redactor, progress)
     if not waiting:
         return store
+    store.update(_second_wave(replace(plan, hosts=tuple(waiting)), inventory, store, forks,
+                              timeout, redactor, progress))
+    return store
+
+
+def _second_wave(plan: Plan, inventory: Inventory, store: FactStore, forks: int,
+                 timeout: float, redactor: Redactor | None,
+                 progress: Progress | None = None) -> FactStore:
+    """Gather `plan` with each fact's inputs taken from `store`; facts keep their keys."""
     asked: dict[tuple[str, FactKey], FactKey] = {}
     later = []
-    for hp in waiting:
+    for hp in plan.hosts:
         keys = [_completed(key, inventory, store) for key in hp.facts]
         asked.update({(hp.host.name, k): key for k, key in zip(keys, hp.facts, strict=True)})
         later.append(replace(hp, facts=tuple(keys)))
-    for host, facts in gather(replace(plan, hosts=tuple(later)), forks, timeout, redactor,
-                              progress).items():
-        store[host] = {asked.get((host, k), k): replace(f, key=asked.get((host, k), k))
-                       for k, f in facts.items()}
+    gathered = gather(replace(plan, hosts=tuple(later)), forks, timeout, redactor, progress)
+    return {host: {asked.get((host, k), k): replace(f, key=asked.get((host, k), k))
+                   for k, f in facts.items()} for host, facts in gathered.items()}
+
+
+def gather_missing_inputs(plan: Plan, inventory: Inventory, store: FactStore, forks: int = 10,
+                          timeout: float = 60.0, redactor: Redactor | None = None) -> FactStore:
+    """For an engine that gathers each host on its own (checker.api, the Ansible collection):
+    the facts built from other hosts' facts, which it leaves out (`needs_inputs`), gathered
+    once all the others are in `store`, with checker's transports. `store` is updated."""
+    later = [replace(hp, facts=tuple(k for k in hp.facts if needs_inputs(k)))
+             for hp in plan.hosts if not get_transport(hp.transport).replays]
+    later = [hp for hp in later if hp.facts]
+    if later:
+        second = _second_wave(replace(plan, hosts=tuple(later)), inventory, store, forks,
+                              timeout, redactor)
+        for host, facts in second.items():
+            store.setdefault(host, {}).update(facts)
     return store
+
+
+def needs_inputs(key: FactKey) -> bool:
+    return bool(_collector(key).inputs)
 
 
 def _collector(key: FactKey) -> Collector:
@@ -51,7 +78,7 @@ def _collector(key: FactKey) -> Collector:
 def _waits(hp: HostPlan) -> bool:
     if get_transport(hp.transport).replays:
         return False
-    return any(_collector(k).inputs for k in hp.facts)
+    return any(needs_inputs(k) for k in hp.facts)
 
 
 def _completed(key: FactKey, inventory: Inventory, store: FactStore) -> FactKey:
