@@ -6,12 +6,13 @@ and checker.api, so both deliver a run the same way."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from checker.errors import CheckerError, InputError
+from checker.errors import CheckerError, InputError, OutputError
 from checker.reporters.base import get_reporter
 from checker.results import RunReport
-from checker.runner import Prepared, estate_of, record
+from checker.runner import Prepared, estate_of, record, run_error
 
 Note = Callable[[str], None]  # one line for the operator (the CLI prints it on stderr)
 Spec = tuple[str, str | None]  # (report format, path or None for stdout)
@@ -31,7 +32,7 @@ def deliver(prepared: Prepared, report: RunReport, specs: Sequence[Spec], note: 
             color: bool = False, skip_console: bool = False,
             remediation_out: str | None = None) -> tuple[RunReport, int]:
     """Write, store and plan; returns the final report and the exit code."""
-    write_reports(prepared, report, specs, color, skip_console)
+    report, specs = write_all(prepared, report, specs, note, color, skip_console)
     if prepared.options.history:
         report = store_history(prepared, report, specs, note)
     if remediation_out:
@@ -39,13 +40,38 @@ def deliver(prepared: Prepared, report: RunReport, specs: Sequence[Spec], note: 
     return report, report.exit_code
 
 
+def write_all(prepared: Prepared, report: RunReport, specs: Sequence[Spec], note: Note,
+              color: bool, skip_console: bool) -> tuple[RunReport, list[Spec]]:
+    """Every report. One that cannot be written (disk full, I/O error) costs only itself: it
+    becomes an `error` row, and the reports that were written are written again with it.
+    Returns the report and the reports that were written."""
+    failed = write_reports(prepared, report, specs, color, skip_console)
+    if not failed:
+        return report, list(specs)
+    for _, error in failed:
+        note(f"error: {error}")
+    rows = [run_error("checker.report", "Reports", str(error)) for _, error in failed]
+    report = replace(report, results=(*report.results, *rows))
+    written = [spec for spec in specs if spec not in {spec for spec, _ in failed}]
+    write_reports(prepared, report, written, color=False, files_only=True)
+    return report, written
+
+
 def write_reports(prepared: Prepared, report: RunReport, specs: Sequence[Spec], color: bool,
-                  skip_console: bool = False, files_only: bool = False) -> None:
+                  skip_console: bool = False,
+                  files_only: bool = False) -> list[tuple[Spec, OutputError]]:
+    """Write each report; returns the ones that could not be written, with the cause."""
+    failed = []
     for name, path in specs:
         to_stdout = path in (None, "-")
         if (skip_console and name == "console" and path is None) or (files_only and to_stdout):
             continue
-        get_reporter(name)(prepared.redactor, color=color and path is None).write(report, path)
+        reporter = get_reporter(name)(prepared.redactor, color=color and path is None)
+        try:
+            reporter.write(report, path)
+        except OutputError as e:
+            failed.append(((name, path), e))
+    return failed
 
 
 def store_history(prepared: Prepared, report: RunReport, specs: Sequence[Spec],
@@ -55,7 +81,8 @@ def store_history(prepared: Prepared, report: RunReport, specs: Sequence[Spec],
         note(f"history: stored as run {run_id} of estate {estate_of(prepared.options)}")
         return stored
     note(f"error: {stored.results[-1].message}")
-    write_reports(prepared, stored, specs, color=False, files_only=True)  # with the error
+    for _, error in write_reports(prepared, stored, specs, color=False, files_only=True):
+        note(f"error: {error}")  # the report written before may lack the history's row
     return stored
 
 

@@ -47,6 +47,11 @@ class TransportError(CollectError):
     """Connecting, authenticating or talking to a host failed."""
 
 
+class OutputError(CheckerError):
+    """A report, a facts file or a plan could not be written (disk full, I/O error): the run's
+    verdict stands, and the failure is an `error` of its own."""
+
+
 class ExpressionError(CheckerError):
     """A template or operator could not be evaluated against the facts: `error` for that row."""
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from checker import __version__
 from checker.collectors.base import load_all
-from checker.errors import InputError
+from checker.errors import InputError, OutputError
 from checker.facts.model import Fact, FactKey, FactStatus, FactStore
 from checker.facts.records import to_json
 from checker.facts.snapshot import FORMAT, host_rows, read, recorded_at, recorded_provenance
@@ -48,7 +48,10 @@ def dump(store: Mapping[str, Mapping[FactKey, Fact]], redactor: Redactor) -> dic
 
 def save(store: Mapping[str, Mapping[FactKey, Fact]], path: str | Path, redactor: Redactor) -> None:
     text = json.dumps(dump(store, redactor), indent=1, sort_keys=False)
-    Path(path).write_text(text + "\n", encoding="utf-8")
+    try:
+        Path(path).write_text(text + "\n", encoding="utf-8")
+    except OSError as e:
+        raise OutputError(f"cannot write the facts to {path}: {e.strerror or e}") from e
 
 
 def fact_from_row(row: Mapping[str, Any], host: str, created: dt.datetime | None = None) -> Fact:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from checker import evidence, thresholds
-from checker.errors import CheckerError, InputError, InputErrors
+from checker.errors import CheckerError, InputError, InputErrors, OutputError
 from checker.evaluate.engine import Scope, evaluate
 from checker.gather import FactStore, Progress
 from checker.gather_inputs import gather_with_inputs
@@ -200,8 +200,12 @@ def run(prepared: Prepared, progress: Progress | None = None) -> tuple[RunReport
 
 def conclude(prepared: Prepared, facts: FactStore, started: dt.datetime) -> RunReport:
     """Everything after gathering: save the facts, evaluate, waive, build the report."""
+    unsaved: tuple[Result, ...] = ()
     if prepared.options.save_facts:
-        evidence.save(facts, prepared.options.save_facts, prepared.redactor)
+        try:
+            evidence.save(facts, prepared.options.save_facts, prepared.redactor)
+        except OutputError as e:  # the verdict is still worth its reports
+            unsaved = (run_error("checker.save-facts", "Saved facts", str(e)),)
     now = evaluation_time(prepared, facts, started)
     scope = Scope(prepared.inventory, prepared.under_test, now)
     waive = Waivers(prepared.waivers, prepared.inventory, started.date())
@@ -211,7 +215,7 @@ def conclude(prepared: Prepared, facts: FactStore, started: dt.datetime) -> RunR
         started_at=started,
         finished_at=dt.datetime.now(dt.timezone.utc),
         inventory=prepared.options.inventory,
-        results=(*rows, *waiver_rows),
+        results=(*rows, *waiver_rows, *unsaved),
         hosts=prepared.under_test,
         fail_on=prepared.options.fail_on,
         warnings=(*([] if prepared.options.from_facts else prepared.plan.warnings), *warnings),
@@ -231,8 +235,14 @@ def record(prepared: Prepared, report: RunReport) -> tuple[RunReport, int | None
         with open_store(target) as store:
             run_id = store.save(report, estate_of(prepared.options), prepared.redactor)
     except CheckerError as e:
-        row = Result(rule_id="checker.history", host="-", status=Status.ERROR,
-                     severity=Severity.INFO, title="Run history",
-                     message=f"the run was not stored in the history {safe_target(target)}: {e}")
+        row = run_error("checker.history", "Run history",
+                        f"the run was not stored in the history {safe_target(target)}: {e}")
         return replace(report, results=(*report.results, row)), None
     return report, run_id
+
+
+def run_error(rule_id: str, title: str, message: str) -> Result:
+    """An `error` row about the run itself (its history, a report, its saved facts): the
+    run exits 2 unless a check failed, and the verdicts beside it are kept."""
+    return Result(rule_id=rule_id, host="-", status=Status.ERROR, severity=Severity.INFO,
+                  title=title, message=message)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from checker.errors import InputError
+from checker.errors import InputError, OutputError
 from checker.history.model import DriftReport
 from checker.redact import Redactor
 from checker.registry import Registry
@@ -43,7 +43,11 @@ class Reporter(ABC):
             sys.stdout.write(text)
             sys.stdout.flush()
         else:
-            Path(path).write_text(text, encoding="utf-8")
+            try:
+                Path(path).write_text(text, encoding="utf-8")
+            except OSError as e:
+                raise OutputError(f"--report {self.registry_name}: cannot write {path}: "
+                                  f"{e.strerror or e}") from e
 
 
 reporters: Registry[type[Reporter]] = Registry("reporter", {
