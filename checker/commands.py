@@ -78,11 +78,9 @@ def _warn_insecure(prepared: Prepared) -> None:
 def _check_outputs(specs: list[tuple[str, str | None]], args: argparse.Namespace) -> None:
     """Every file a run will write, checked before anything is contacted (--remediation-out
     has its own check)."""
-    from checker.paths import check_output_file
+    from checker.paths import check_output_file, check_report_files
 
-    for name, path in specs:
-        if path not in (None, "-"):
-            check_output_file(path, f"--report {name}")
+    check_report_files(specs)
     if args.save_facts:
         check_output_file(args.save_facts, "--save-facts")
 

@@ -23,9 +23,11 @@ def open_existing(target: str) -> HistoryStore:
 
 def cmd_drift(args: argparse.Namespace) -> int:
     from checker.history.drift import drift, pick
+    from checker.paths import check_report_files
     from checker.reporters.base import get_reporter, report_specs
 
     specs = report_specs(args.report)
+    check_report_files(specs)
     with open_existing(args.history) as store:
         before, after = pick(store.runs(), args.since, args.until, args.estate)
         report = drift(store.load(before.id) if before else None, store.load(after.id))

@@ -25,7 +25,7 @@ def check_output_file(path: str, option: str) -> None:
     """A file checker will write, checked before anything is contacted: a run must not
     gather for a minute and then fail to write its report."""
     p = Path(path)
-    if p.is_dir():
+    if p.is_dir() or path.endswith(("/", os.sep)):
         raise InputError(f"{option}: {path} is a folder; give a file name")
     folder = p.parent
     if not folder.is_dir():
@@ -33,3 +33,9 @@ def check_output_file(path: str, option: str) -> None:
     if not os.access(p if p.exists() else folder, os.W_OK):
         raise InputError(f"{option}: cannot write {path}: permission denied")
 
+
+def check_report_files(specs: list[tuple[str, str | None]]) -> None:
+    """Every `--report FORMAT:PATH` file, checked before anything is read or contacted."""
+    for name, path in specs:
+        if path not in (None, "-"):
+            check_output_file(path, f"--report {name}")

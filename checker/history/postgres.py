@@ -39,12 +39,13 @@ def _driver() -> Any:
 
 
 def connection_args(url: str) -> tuple[str, dict[str, str]]:
-    """(URL for libpq, extra keyword arguments); refuses a URL that holds a password."""
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    if parts.password is not None or any(k == "password" for k, _ in query):
-        raise InputError(f"--history {safe_target(url)!r}: a password in the URL would show "
-                         f"in process lists and shell history; {WHERE_PASSWORDS_GO}")
+    """(URL for libpq, extra keyword arguments); refuses a URL that holds a password, or that
+    libpq cannot parse (checked offline, before any host or server is contacted)."""
+    try:
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+    except ValueError as e:
+        raise InputError(f"--history {safe_target(url)!r}: not a valid URL ({e})") from None
     extra: dict[str, str] = {}
     for key, value in query:
         if key == "password_env":
@@ -55,7 +56,20 @@ def connection_args(url: str) -> tuple[str, dict[str, str]]:
     keys = {k for k, _ in kept}
     kept += [(k, v) for k, v in (("connect_timeout", "10"), ("application_name", "checker"))
              if k not in keys]
-    return urlunsplit(parts._replace(query=urlencode(kept))), extra
+    libpq_url = urlunsplit(parts._replace(query=urlencode(kept)))
+    if "password" in _parsed(libpq_url, url):
+        raise InputError(f"--history {safe_target(url)!r}: a password in the URL would show "
+                         f"in process lists and shell history; {WHERE_PASSWORDS_GO}")
+    return libpq_url, extra
+
+
+def _parsed(libpq_url: str, url: str) -> dict[str, Any]:
+    """libpq's own reading of the URL (percent-decoded, as it will connect)."""
+    psycopg = _driver()
+    try:
+        return dict(psycopg.conninfo.conninfo_to_dict(libpq_url))
+    except psycopg.Error as e:
+        raise InputError(f"--history {safe_target(url)!r}: {str(e).strip()}") from None
 
 
 def _text(value: Any) -> Any:

@@ -11,8 +11,8 @@ import functools
 import json
 import socket
 from abc import abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, ClassVar, TypeVar
 
 from checker import __version__
@@ -91,7 +91,12 @@ class SqlStore(HistoryStore):
         recorded = None
         if "checker_schema" in tables:
             row = self._execute("SELECT MAX(version) FROM checker_schema").fetchone()
-            recorded = int(row[0] or 0)
+            try:
+                recorded = int(row[0] or 0)
+            except (TypeError, ValueError):
+                raise InputError(f"{safe_target(self.target)}: checker_schema holds "
+                                 f"{row[0]!r}, not a schema version: not a checker history, "
+                                 "or a damaged one") from None
         return schema.found_version(tables, columns, recorded, safe_target(self.target),
                                     self.exclusive)
 
@@ -143,8 +148,19 @@ class SqlStore(HistoryStore):
         return [self._info(row) for row in cur]
 
     def _info(self, row: Sequence[Any]) -> RunInfo:
-        return RunInfo(int(row[0]), self._when(row[1]), row[2], int(row[3]), json.loads(row[4]),
-                       row[5], row[6])
+        with self._damage(row[0]):
+            return RunInfo(int(row[0]), self._when(row[1]), row[2], int(row[3]),
+                           _json(row[4], dict), row[5], row[6])
+
+    @contextmanager
+    def _damage(self, run_id: Any) -> Iterator[None]:
+        """A stored value that no longer decodes is a damaged history (exit 2 with the run it
+        is in), not an internal error."""
+        try:
+            yield
+        except (TypeError, ValueError) as e:
+            raise HistoryError(f"history {safe_target(self.target)}: run {run_id} is damaged: "
+                               f"{type(e).__name__}: {e}") from e
 
     @db_errors
     def load(self, run_id: int) -> StoredRun:
@@ -157,7 +173,9 @@ class SqlStore(HistoryStore):
                             f"results WHERE run_id = ? ORDER BY {self.row_order}", (run_id,))
         with gc_paused():
             rows = list(map(StoredRow._make, cur.fetchall()))
-        return StoredRun(self._info(row), frozenset(json.loads(row[7])), rows)
+        with self._damage(run_id):
+            hosts = frozenset(_json(row[7], list))
+        return StoredRun(self._info(row), hosts, rows)
 
     @db_errors
     def prune(self, before: dt.datetime, estate: str | None = None) -> int:
@@ -176,3 +194,8 @@ class SqlStore(HistoryStore):
             self._conn = None
 
 
+def _json(text: Any, kind: type) -> Any:
+    value = json.loads(text)
+    if not isinstance(value, kind):
+        raise ValueError(f"{kind.__name__} expected, found {type(value).__name__}")
+    return value

@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 from checker.errors import CheckerError, InputError
 from checker.history.model import RunInfo, StoredRun
@@ -99,11 +99,26 @@ def preflight(target: str) -> None:
 
 
 def safe_target(target: str) -> str:
-    """The target as it may be shown: a password in a URL is masked."""
-    password = urlsplit(target).password
+    """The target as it may be shown: a password in a URL is masked, in the user info or in a
+    query parameter however it is spelt or percent-encoded (`PASSWORD=`, `pass%77ord=`)."""
+    try:
+        password = urlsplit(target).password
+    except ValueError:  # e.g. an unclosed [ in the host: nothing of it can be trusted to show
+        return "(an unreadable URL)"
     if password is not None:
         target = target.replace(f":{password}@", ":********@", 1)
-    return re.sub(r"([?&]password=)[^&]*", r"\1********", target)
+    return _QUERY_PAIR.sub(_mask_password, target)
+
+
+_QUERY_PAIR = re.compile(r"([?&;])([^=&;#]*)=([^&;#]*)")
+
+
+def _mask_password(pair: re.Match[str]) -> str:
+    sep, key, _ = pair.groups()
+    name = unquote_plus(key).strip().lower()
+    if "password" in name and name != "password_env":
+        return f"{sep}{key}=********"
+    return pair.group(0)
 
 
 def default_estate(inventory: str, limit: str | None) -> str:
@@ -125,7 +140,12 @@ def parse_keep(text: str) -> dt.timedelta:
     if not m or int(m.group(1)) == 0:
         raise InputError(f"--keep: a duration such as 90d, 12w or 36h, not {text!r}")
     unit = {"h": "hours", "d": "days", "w": "weeks"}[m.group(2)]
-    return dt.timedelta(**{unit: int(m.group(1))})
+    try:
+        keep = dt.timedelta(**{unit: int(m.group(1))})
+        dt.datetime.now(dt.timezone.utc) - keep  # the cutoff must be a date
+    except OverflowError:
+        raise InputError(f"--keep: {text!r} reaches back before the year 1") from None
+    return keep
 
 
 def result_rows(results: Sequence[Result], redactor: Redactor) -> Iterator[Row]:

@@ -30,7 +30,10 @@ def parse_duration(value: Any) -> dt.timedelta:
     m = _DURATION.match(str(value))
     if not m:
         raise ExpressionError(f"not a duration (like 30m, 24h, 7d): {value!r}")
-    return dt.timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
+    try:
+        return dt.timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
+    except OverflowError:
+        raise ExpressionError(f"a duration too long to compute: {value!r}") from None
 
 
 def as_datetime(value: Any) -> dt.datetime:

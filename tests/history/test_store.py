@@ -125,6 +125,9 @@ def test_cli_drift_exit_codes(backend: Backend, tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr  # read backwards, the fix is a regression
     proc = checker("drift", "--history", backend.target, "--since", "9")
     assert proc.returncode == 3 and "no run 9 in the history" in proc.stderr
+    proc = checker("drift", "--history", backend.target, "--report", f"json:{tmp_path}")
+    assert proc.returncode == 3, proc.stderr  # was an internal error after reading the runs
+    assert f"--report json: {tmp_path} is a folder; give a file name" in proc.stderr
 
 
 def test_cli_drift_missing_sqlite_file_is_exit_3(tmp_path: Path) -> None:
@@ -195,6 +198,8 @@ def test_a_version_1_history_is_migrated(backend: Backend) -> None:
      "tables runs were not created by checker (foreign schema)"),
     ("CREATE TABLE checker_schema (version INTEGER); INSERT INTO checker_schema VALUES (99)",
      "schema version 99, newer than this checker knows (2): upgrade checker"),
+    ("CREATE TABLE checker_schema (version TEXT); INSERT INTO checker_schema VALUES ('two')",
+     "checker_schema holds 'two', not a schema version"),  # was an internal error
 ])
 def test_foreign_or_newer_schema_stops_before_any_host(backend: Backend, tmp_path: Path,
                                                        sql: str, message: str) -> None:
@@ -216,3 +221,19 @@ def test_sqlite_file_of_another_program_is_foreign(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE invoices (id INTEGER)")
     with pytest.raises(InputError, match=r"not a checker history \(it has tables invoices\)"):
         open_store(str(db)).check()
+
+
+@pytest.mark.parametrize("damage", ["summary = '{\"pass\": 1'", "hosts = '\"dc\"'"])
+def test_a_damaged_stored_run_is_named_not_an_internal_error(backend: Backend,
+                                                              damage: str) -> None:
+    """A value of a stored run that no longer decodes (edited by hand, half-restored) makes
+    reading the history an error (exit 2) that names the run, never an internal error."""
+    save(backend.target, report([row("R", "a", "fail")], ("a",)))
+    save(backend.target, report([row("R", "a", "pass")], ("a",), 5))
+    conn = _raw(backend)
+    conn.execute(f"UPDATE runs SET {damage} WHERE id = 1")
+    conn.close()
+    for argv in (("drift",), ("history", "show", "1") if "hosts" in damage else ("history", "list")):
+        proc = checker(*argv, "--history", backend.target)
+        assert proc.returncode == 2, proc.stderr
+        assert "run 1 is damaged" in proc.stderr and "internal error" not in proc.stderr

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -109,6 +110,24 @@ def test_a_password_never_rides_in_the_url(monkeypatch: pytest.MonkeyPatch) -> N
         connection_args("postgresql://u@db/h?password_env=NOPE")
 
 
+@pytest.mark.parametrize(("url", "shown", "refused"), [
+    # libpq percent-decodes the key: this is a password, and it was shown in the refusal
+    ("postgresql://u@db/h?pass%77ord=hunter22", "?pass%77ord=********", "a password in the URL"),
+    # libpq refuses the key (exit 3); it was stored, unmasked, in the history error row
+    ("postgresql://u@db/h?PASSWORD=hunter22&x=1", "?PASSWORD=********&x=1",
+     'invalid URI query parameter: "PASSWORD"'),
+    ("postgresql://u@[db/h?password=hunter22", "(an unreadable URL)", "not a valid URL"),
+])
+def test_every_spelling_of_a_url_password_is_masked_and_refused(url: str, shown: str,
+                                                                refused: str) -> None:
+    assert "hunter22" not in safe_target(url) and shown in safe_target(url)
+    with pytest.raises(InputError, match=re.escape(refused)) as e:
+        connection_args(url)  # offline: before any host or server is contacted
+    assert "hunter22" not in str(e.value)
+    assert safe_target("postgresql://u@db/h?password_env=PW") == \
+        "postgresql://u@db/h?password_env=PW"  # a variable's name, not a secret
+
+
 @pytest.mark.parametrize(("tables", "columns", "recorded", "exclusive", "found"), [
     (set(), set(), None, True, 0),
     ({"runs", "results", "sqlite_sequence"}, V1_RUN_COLUMNS, None, True, 1),
@@ -133,7 +152,7 @@ def test_keep_and_estate_names() -> None:
     assert parse_keep("90d") == dt.timedelta(days=90)
     assert parse_keep("12w") == dt.timedelta(weeks=12)
     assert parse_keep("36h") == dt.timedelta(hours=36)
-    for bad in ("90", "0d", "d", "-1d", "90y"):
+    for bad in ("90", "0d", "d", "-1d", "90y", "99999999999d", "1000000000h"):  # no overflow
         with pytest.raises(InputError, match="--keep"):
             parse_keep(bad)
     assert check_estate("site-a nightly") == "site-a nightly"
