@@ -87,11 +87,13 @@ def store_history(prepared: Prepared, report: RunReport, specs: Sequence[Spec],
 
 
 def write_plan(prepared: Prepared, report: RunReport, out: str, note: Note) -> int:
-    from checker.remediation.render import write_remediation
+    from checker.remediation.render import restricted_hosts, write_remediation
 
-    connections = {h.name: h.connection for h in prepared.inventory.hosts.values()}
+    hosts = [prepared.inventory.hosts[h] for h in report.hosts if h in prepared.inventory.hosts]
+    connections = {h.name: h.connection for h in hosts}
     try:
-        files = write_remediation(report, out, prepared.redactor, connections)
+        files = write_remediation(report, out, prepared.redactor, connections,
+                                  restricted_hosts(hosts))
     except CheckerError as e:  # after the run: the verdict stands, the plan is missing
         note(f"error: {e}")
         return report.exit_code or 2

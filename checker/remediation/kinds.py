@@ -69,18 +69,23 @@ class Cmdlet(TaskKind):
     (Microsoft.Exchange, JEA). In the .ps1 and the playbook it runs as is in the Exchange
     Management Shell, and in any other Windows PowerShell through the host's Exchange endpoint
     (`http://<host>/PowerShell/`, Kerberos; implicit remoting of just that cmdlet, since that
-    endpoint takes no script blocks)."""
+    endpoint takes no script blocks). A step removes the session and the module it opened, as
+    Microsoft asks (Exchange limits each admin's concurrent sessions): a playbook task is a
+    process of its own, and a plan may hold a step per object."""
 
     runs = True
 
     def script(self, task: RenderedTask) -> str | None:
         name, server = quote_string(task.cmdlet or ""), quote_string(task.host)
-        return (f"if (-not (Get-Command {name} -ErrorAction SilentlyContinue)) {{\n"
+        return ("$exchange = $null\n$imported = $null\n"
+                f"if (-not (Get-Command {name} -ErrorAction SilentlyContinue)) {{\n"
                 "    $exchange = New-PSSession -ConfigurationName 'Microsoft.Exchange' "
                 f"-ConnectionUri ('http://{{0}}/PowerShell/' -f {server}) "
                 "-Authentication Kerberos\n"
-                f"    Import-PSSession $exchange -CommandName {name} -AllowClobber | Out-Null\n"
-                f"}}\n{task.script or ''}")
+                f"    $imported = Import-PSSession $exchange -CommandName {name} -AllowClobber\n"
+                f"}}\ntry {{\n    {task.script or ''}\n}} finally {{\n"
+                "    if ($imported) { Remove-Module -ModuleInfo $imported }\n"
+                "    if ($exchange) { Remove-PSSession $exchange }\n}")
 
     def run(self, transport: ScriptRunner, task: RenderedTask) -> str:
         return transport.run_command(task.cmdlet or "", dict(task.parameters))

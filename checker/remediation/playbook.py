@@ -8,6 +8,11 @@ with pattern characters (`,`, `:`, `*`, `!`) or one shared with a group targets 
 Hosts that cannot run PowerShell themselves (domain controllers read over LDAP) hand their
 tasks to the Windows management host named by `checker_ad_management_host` (an inventory
 variable, e.g. in group_vars/domain_controllers.yml), which has the ActiveDirectory module.
+Hosts whose inventory endpoint runs commands only (Exchange's `Microsoft.Exchange` at
+`/PowerShell/`, a NoLanguage JEA endpoint) cannot run win_powershell: Ansible sends every module
+as script text. Their play connects to the server's own WinRM endpoint instead
+(`Microsoft.PowerShell` at `/wsman`, port 5985 for http or 5986 for https, or
+`checker_winrm_port`), and a `cmdlet` task opens the Exchange session itself, as the .ps1 does.
 A manual step pauses for `DONE` when interactive; without a terminal the run stops there,
 unless it is confirmed up front with `-e checker_confirm_manual=true`.
 """
@@ -16,7 +21,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
 import yaml
@@ -28,6 +33,15 @@ from checker.results import RenderedTask
 Steps = Sequence[tuple[RenderedTask, Sequence[str]]]
 MANAGEMENT_VAR = "checker_ad_management_host"
 CONFIRM_VAR = "checker_confirm_manual"
+WINRM_PORT_VAR = "checker_winrm_port"
+# Play variables beat inventory ones, and the psrp plugin reads `port` from the last of
+# ansible_port / ansible_psrp_port that is set: so these win over an Exchange host's own.
+WINRM_ENDPOINT = {
+    "ansible_psrp_configuration_name": "Microsoft.PowerShell",
+    "ansible_psrp_path": "wsman",
+    "ansible_psrp_port": "{{ " + WINRM_PORT_VAR + " | default(5985 if (ansible_psrp_protocol"
+                         " | default('https')) == 'http' else 5986) }}",
+}
 # A host pattern that can only mean this name (or a group of the same name: end_host).
 _PLAIN_HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _JINJA = re.compile(r"\{[{%#]|[}%#]\}")
@@ -40,6 +54,10 @@ HEADER = f"""\
 # Manual steps wait for DONE; a non-interactive run stops at them unless they are
 # confirmed with -e {CONFIRM_VAR}=true. Tasks of hosts without a shell (domain
 # controllers read over LDAP) run on the host named by the variable {MANAGEMENT_VAR}.
+# Hosts whose endpoint runs commands only (Exchange's /PowerShell/) are reached through
+# their WinRM endpoint (/wsman, 5985 or 5986, or {WINRM_PORT_VAR}); a cmdlet task then opens
+# http://<server>/PowerShell/ with Kerberos from there: a second hop, so give the connection
+# Kerberos delegation (ansible_psrp_negotiate_delegate: true), CredSSP, or become (runas).
 """
 
 
@@ -47,14 +65,17 @@ class Unsafe(str):
     """A value Ansible must never template."""
 
 
-def playbook(plans: Mapping[str, Steps], delegated: set[str]) -> str:
-    """`delegated` names the hosts whose tasks run on the management host."""
-    plays = [_play(host, tasks, host in delegated) for host, tasks in plans.items()]
+def playbook(plans: Mapping[str, Steps], delegated: set[str],
+             restricted: Set[str] = frozenset()) -> str:
+    """`delegated` names the hosts whose tasks run on the management host, `restricted`
+    those whose inventory endpoint takes no scripts (reached through WinRM instead)."""
+    plays = [_play(host, tasks, host in delegated, host in restricted)
+             for host, tasks in plans.items()]
     body = yaml.dump(plays, Dumper=_Dumper, sort_keys=False, width=100, allow_unicode=True)
     return HEADER + (body if plays else "[]\n")
 
 
-def _play(host: str, tasks: Steps, delegated: bool) -> dict[str, Any]:
+def _play(host: str, tasks: Steps, delegated: bool, restricted: bool) -> dict[str, Any]:
     steps: list[dict[str, Any]] = [{
         "name": "Run on this host only",
         "ansible.builtin.meta": "end_host",
@@ -67,7 +88,7 @@ def _play(host: str, tasks: Steps, delegated: bool) -> dict[str, Any]:
     return {"name": _label(f"Checker remediation for {host}"),
             "hosts": Unsafe(host) if _PLAIN_HOST.match(host) else "all",
             "gather_facts": False,
-            "vars": {"checker_target": Unsafe(host)},
+            "vars": {"checker_target": Unsafe(host), **(WINRM_ENDPOINT if restricted else {})},
             "tasks": steps}
 
 

@@ -8,10 +8,11 @@ anything.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import replace
 from pathlib import Path
 
+from checker.inventory.model import Host
 from checker.redact import Redactor
 from checker.remediation.outdir import write_files
 from checker.remediation.plan_md import plan_markdown
@@ -19,7 +20,9 @@ from checker.remediation.planner import host_plans, rules_for
 from checker.remediation.playbook import MANAGEMENT_VAR, playbook
 from checker.remediation.ps1 import host_script
 from checker.remediation.text import file_stems
+from checker.requests import PsSnippet
 from checker.results import RenderedTask, RunReport
+from checker.transports.base import get_transport
 
 Steps = list[tuple[RenderedTask, Sequence[str]]]
 # Connections that read a host without a shell on it: its tasks run on a management host.
@@ -27,15 +30,24 @@ DIRECTORY_CONNECTIONS = frozenset({"ldap"})
 
 
 def write_remediation(report: RunReport, out_dir: str | Path, redactor: Redactor | None = None,
-                      connections: Mapping[str, str] | None = None) -> list[Path]:
+                      connections: Mapping[str, str] | None = None,
+                      restricted: Set[str] = frozenset()) -> list[Path]:
     """Write every file; returns their paths. `connections` maps hosts to their
-    `ansible_connection` (hosts read over LDAP hand their tasks to a management host)."""
+    `ansible_connection` (hosts read over LDAP hand their tasks to a management host);
+    `restricted` names the hosts whose endpoint runs no scripts (`restricted_hosts`)."""
     return write_files(Path(out_dir), render_files(report, redactor or Redactor(),
-                                                   connections or {}))
+                                                   connections or {}, restricted))
 
 
-def render_files(report: RunReport, redactor: Redactor,
-                 connections: Mapping[str, str]) -> dict[str, str]:
+def restricted_hosts(hosts: Iterable[Host]) -> set[str]:
+    """Hosts whose inventory endpoint refuses scripts (Exchange's Microsoft.Exchange, a
+    NoLanguage JEA endpoint): the playbook reaches them through their WinRM endpoint."""
+    return {h.name for h in hosts
+            if get_transport(h.connection).refuses(h.vars, PsSnippet) is not None}
+
+
+def render_files(report: RunReport, redactor: Redactor, connections: Mapping[str, str],
+                 restricted: Set[str] = frozenset()) -> dict[str, str]:
     plans = _steps(report, redactor)
     delegated = {h for h in plans if connections.get(h) in DIRECTORY_CONNECTIONS}
     stems = file_stems(plans, ".ps1")
@@ -46,7 +58,7 @@ def render_files(report: RunReport, redactor: Redactor,
     for host, steps in plans.items():
         files[scripts[host]] = host_script(host, steps, inventory, stamp,
                                            _where(host, host in delegated))
-    files["playbook.yml"] = playbook(plans, delegated)
+    files["playbook.yml"] = playbook(plans, delegated, restricted)
     return {name: redactor.text(text) for name, text in files.items()}
 
 

@@ -41,8 +41,9 @@ def _task(script: str = "Set-X -Identity 'a'") -> RenderedTask:
 def test_kind_renders_for_the_shell_and_runs_as_a_command() -> None:
     kind = kind_of(_task())
     script = kind.script(_task()) or ""
-    assert script.endswith("Set-X -Identity 'a'")
+    assert "\n    Set-X -Identity 'a'\n" in script
     assert "Import-PSSession $exchange -CommandName 'Set-X'" in script  # outside the EMS
+    assert script.endswith("if ($exchange) { Remove-PSSession $exchange }\n}")  # cleaned up
     sent: list[Any] = []
 
     class Endpoint:
@@ -95,3 +96,39 @@ def test_schema_requires_the_cmdlet(tmp_path: Path) -> None:
         "expect": [{"that": "true"}], "remediation": [{"name": "x", "kind": "cmdlet"}]}])
     with pytest.raises(CheckerError, match="cmdlet"):
         load_rules([str(rules)])
+
+
+def test_playbook_reaches_an_exchange_host_through_winrm(tmp_path: Path) -> None:
+    """`--remediation-out` names the hosts whose inventory endpoint runs no script, so their
+    play connects to the server's own WinRM endpoint (the inventory keeps Exchange's)."""
+    from checker.delivery import write_plan
+    from tests.ansible_yaml import load_playbook
+
+    vdir = {"identity": "EX01\\EWS (Default Web Site)", "server": "EX01",
+            "mrs_proxy_enabled": False}
+    exchange = {"ansible_connection": "psrp", "ansible_port": 80, "ansible_psrp_protocol": "http",
+                "ansible_psrp_configuration_name": "Microsoft.Exchange",
+                "ansible_psrp_path": "PowerShell"}
+    inventory = write_estate(tmp_path, {
+        "ex01": {"group": "exchange_servers", "vars": exchange,
+                 "facts": [fact_row("exchange.ews_virtual_directories", [vdir])]},
+        "ex02": {"group": "exchange_servers",
+                 "vars": {"ansible_connection": "psrp", "ansible_psrp_protocol": "http"},
+                 "facts": [fact_row("exchange.ews_virtual_directories", [vdir])]}})
+    rules = write_rules(tmp_path, [{
+        "id": "T-MRS", "title": "t", "severity": "high", "hosts": "exchange_servers",
+        "facts": {"vdirs": "exchange.ews_virtual_directories"}, "for_each": "{{ vdirs }}",
+        "expect": [{"key": "item.mrs_proxy_enabled", "op": "eq", "value": True}],
+        "remediation": [{"name": "Enable MRSProxy", "kind": "cmdlet",
+                         "cmdlet": "Set-WebServicesVirtualDirectory",
+                         "parameters": {"Identity": "{{ item.identity }}"}}]}])
+    prepared = prepare(Options(inventory=str(inventory), rules=[str(rules)],
+                               from_facts=str(tmp_path / "facts.json")))
+    report, _ = run(prepared)
+    assert write_plan(prepared, report, str(tmp_path / "out"), print) == 1
+    plays = {p["vars"]["checker_target"]: p["vars"] for p in load_playbook(
+        (tmp_path / "out" / "playbook.yml").read_text(encoding="utf-8"))}
+    assert plays["ex01"]["ansible_psrp_configuration_name"] == "Microsoft.PowerShell"
+    assert plays["ex01"]["ansible_psrp_path"] == "wsman"
+    assert "checker_winrm_port" in plays["ex01"]["ansible_psrp_port"]
+    assert set(plays["ex02"]) == {"checker_target"}  # a full-language endpoint keeps its own
