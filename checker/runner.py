@@ -136,6 +136,8 @@ def select_rules(ruleset: RuleSet, options: Options) -> RuleSet:
             return False
         if options.tags and "all" not in options.tags and not set(options.tags) & set(rule.tags):
             return False
+        if "all" in options.skip_tags:  # Ansible's --skip-tags all skips everything
+            return False
         return not set(options.skip_tags) & set(rule.tags)
 
     unknown = set(options.rule_ids) - {r.id for r in ruleset.rules}

@@ -30,6 +30,8 @@ def read(path: str | Path) -> dict[str, Any]:
         doc = json.loads(read_text(p, MAX_FACTS_BYTES))
     except json.JSONDecodeError as e:
         raise InputError(f"invalid JSON: {e.msg}", str(p), e.lineno) from None
+    except RecursionError:  # [[[[...: no facts file nests this deep
+        raise InputError("invalid JSON: nested too deeply", str(p), 1) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise InputError(f"not a checker facts file (expected format {FORMAT})", str(p), 1)
     problem = _shape_problem(doc)

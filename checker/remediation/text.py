@@ -15,6 +15,8 @@ import hashlib
 import re
 from collections.abc import Iterable
 
+from checker.errors import CheckerError
+
 # Every line break a reader might honour: CRLF, CR, LF, VT, FF, FS/GS/RS, NEL, LS, PS.
 BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 # C0/C1 controls (tab aside), DEL, zero-width and bidirectional formatting characters.
@@ -79,14 +81,17 @@ def file_stems(names: Iterable[str], suffix: str) -> dict[str, str]:
     case-insensitive file system. A name that had to change gets a short hash of itself."""
     limit = NAME_MAX - len(suffix.encode())
     stems = {n: _stem(n, limit) for n in names}
-    seen: dict[str, list[str]] = {}
-    for name, stem in stems.items():
-        seen.setdefault(stem.casefold(), []).append(name)
-    for group in seen.values():
-        if len(group) > 1:
-            for name in group:
-                stems[name] = _hashed(_UNSAFE_CHARS.sub("_", name), name, limit)
-    return stems
+    while True:  # a hashed stem can be another host's plain name: hash that one too, again
+        seen: dict[str, list[str]] = {}
+        for name, stem in stems.items():
+            seen.setdefault(stem.casefold(), []).append(name)
+        hashed = {name: _hashed(_UNSAFE_CHARS.sub("_", name), name, limit)
+                  for group in seen.values() if len(group) > 1 for name in group}
+        if not hashed:
+            return stems
+        if all(stems[name] == stem for name, stem in hashed.items()):
+            raise CheckerError(f"host names {', '.join(sorted(hashed))} map to one file name")
+        stems.update(hashed)
 
 
 def _stem(name: str, limit: int) -> str:

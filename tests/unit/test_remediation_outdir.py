@@ -56,6 +56,18 @@ def test_colliding_and_long_names_get_distinct_short_stems() -> None:
     assert stems["a_b"] == "a_b" and stems["a/b"] != "a_b"
 
 
+def test_a_hashed_name_that_is_another_hosts_name_is_hashed_again(tmp_path: Path) -> None:
+    """`a b` becomes `a_b-<hash>`; a host really named so, and one named like its new stem,
+    used to share a script with it (one host's plan overwrote the other's)."""
+    first = file_stems(["a b"], ".ps1")["a b"]
+    second = file_stems(["a b", first], ".ps1")[first]
+    hosts = ["a b", first, second]
+    stems = file_stems(hosts, ".ps1")
+    assert len({stem.casefold() for stem in stems.values()}) == 3
+    write_files(tmp_path, render_files(_report(*hosts), Redactor(), {}))
+    assert len(list(tmp_path.glob("*.ps1"))) == 3
+
+
 def test_hosts_colliding_case_insensitively_write_two_scripts(tmp_path: Path) -> None:
     files = render_files(_report("DC1", "dc1", "x" * 400), Redactor(), {})
     write_files(tmp_path, files)
