@@ -5,6 +5,7 @@ from __future__ import annotations
 from checker.errors import CheckerError, ExpressionError, RuleError
 from checker.lang.expressions import problems as template_problems
 from checker.lang.operators import OPERATORS
+from checker.lang.scripts import misplaced_values
 from checker.ruleset.model import Rule
 
 RESERVED_NAMES = ("item", "host", "vars", "now")
@@ -31,6 +32,7 @@ def semantic_problems(rules: list[Rule]) -> list[CheckerError]:
         out += [_err(rule, f"fact {f.name}: `all` needs `from`", f"facts.{f.name}")
                 for f in rule.facts if f.all_hosts and not f.from_pattern]
         out += _value_problems(rule)
+        out += _script_problems(rule)
     out += _cycles(rules, seen)
     return out
 
@@ -53,6 +55,18 @@ def _value_problems(rule: Rule) -> list[CheckerError]:
             op.check_value(c.value)
         except ExpressionError as e:
             out.append(_err(rule, f"expect[{i}].value: op {op.name}: {e}", f"expect[{i}].value"))
+    return out
+
+
+def _script_problems(rule: Rule) -> list[CheckerError]:
+    """A `{{ value }}` inside a string or block comment of a script's own text."""
+    out: list[CheckerError] = []
+    for i, task in enumerate(rule.remediation):
+        path = f"remediation[{i}].script"
+        for line, message in misplaced_values(task.script or ""):
+            # a multi-line script is a block scalar (`script: |`): its text starts below the key
+            at = rule.line_of(path) + (line if "\n" in (task.script or "") else 0)
+            out.append(RuleError(f"rule {rule.id}: {path}: {message}", rule.source.file, at))
     return out
 
 
