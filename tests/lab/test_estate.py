@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 # UTC; the scenarios whose verdicts turn on times also run east of it.
 WEST, EAST = "America/Los_Angeles", "Asia/Tokyo"
 TIME_BOUND = ["healthy", "connector-schema-stale", "no-full-sync-after-refresh",
-              "full-sync-purged", "cycle-in-progress", "scheduler-disabled"]
+              "full-sync-purged", "cycle-in-progress", "two-forests-one-stale"]
 MATRIX = [(n, WEST) for n in estate.names()] + [(n, EAST) for n in TIME_BOUND]
 
 
@@ -69,6 +69,15 @@ def test_scenario_gives_exactly_its_failures_and_tasks(lab: Any, name: str, zone
     assert set(spec.get("expected_blocked", [])) <= set(statuses(doc, "blocked"))
     assert set(spec.get("expected_skipped", [])) <= set(statuses(doc, "skipped"))
     assert set(spec.get("expected_pass", [])) <= set(statuses(doc, "pass"))
+    rows = {r["rule_id"]: r for r in doc["results"]}
+    for rule, objects in (spec.get("expected_offenders") or {}).items():
+        assert sorted(o["object"] for o in rows[rule]["offenders"]) == objects
+    for rule, note in (spec.get("expected_notes") or {}).items():
+        assert any(note in n for n in rows[rule].get("notes", [])), rows[rule]
+    steps = " ".join(t.get("steps") or t.get("script") or ""
+                     for ts in doc["remediation_plan"].values() for t in ts)
+    for text in spec.get("expected_in_plan", []):
+        assert text in " ".join(steps.split()), steps
     assert code == (1 if spec["expected_failures"] else 0)
     if name == "healthy":
         assert doc["summary"]["fail"] == 0 and doc["summary"]["error"] == 0

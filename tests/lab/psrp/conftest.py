@@ -17,6 +17,13 @@ from . import LabServer, make_server
 
 ROOT = Path(__file__).resolve().parents[3]
 USER, PASSWORD = "LAB\\svc", "Lab-Pa55w0rd!"
+# Real Connect servers are rarely in UTC: each scenario's server gets one of these zones
+# (west and east of UTC, with and without daylight saving); no verdict may depend on it.
+ZONES = ("America/Los_Angeles", "Asia/Tokyo", "Europe/Berlin", "Pacific/Auckland")
+
+
+def zone_for(scenario_name: str) -> str:
+    return ZONES[sum(map(ord, scenario_name)) % len(ZONES)]
 
 
 class Endpoint:
@@ -25,7 +32,8 @@ class Endpoint:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.lab.psrp", "serve", "--scenario", scenario,
              "--port", "0", "--auth", "negotiate", "--user", USER, "--password", PASSWORD,
-             *(extra or [])], stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+             "--timezone", zone_for(scenario), *(extra or [])],
+            stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         assert line.startswith("LISTENING "), f"lab endpoint did not start: {line!r}"

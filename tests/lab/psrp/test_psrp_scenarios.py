@@ -59,6 +59,10 @@ EXPECTED_FACTS = {
     "legacy-build": lambda f: f["adsync.global_settings"].version == "1.1.100.0",
     "cycle-in-progress": lambda f: f["adsync.scheduler"].sync_cycle_in_progress
     and f["adsync.run_history"][0].in_progress and f["adsync.run_history"][0].end is None,
+    "two-forests-one-stale": lambda f: [(c.forest, "msExchRecipientTypeDetails" in
+                                         c.schema.attributes)
+                                        for c in f["adsync.connectors"] if c.type == "AD"]
+    == [("lab.example.com", True), ("fabrikam.example.com", False)],
     "full-sync-purged": lambda f: not any(
         r.run_profile_name.startswith("Full") for r in f["adsync.run_history"]),
 }
