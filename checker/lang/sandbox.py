@@ -6,9 +6,11 @@ nested loop over two large lists runs for hours. `BoundedSandbox` refuses each o
 with a `SandboxLimit` (an ExpressionError: an `error` row, or a file:line message):
 
 - integers: `**` and `*` may not build an integer of more than MAX_INT_BITS bits;
-- sizes: repetition (`*`), concatenation (`+`), `range()`, the width of a `%` or `format`
-  field, width arguments of filters and string methods, a `namespace` attribute and a
-  rendered template are limited to MAX_ITEMS elements or characters;
+- sizes: repetition (`*`), concatenation (`+`, `~`), `range()`, the width of a `%` or
+  `format` field and what it repeats, width arguments of filters and string methods, what a
+  filter writes out (`tojson`, `join`, `string`, ...: a YAML alias graph counts each
+  reference), the text any filter or call returns, a `namespace` attribute and a rendered
+  template are limited to MAX_ITEMS elements or characters;
 - time: a `time_limit(seconds)` block sets a deadline that every call, attribute and item
   access, intercepted operator, loop iteration and output chunk checks. `evaluate()` and
   `render()` run under TIME_LIMIT_S each.
@@ -28,18 +30,20 @@ from typing import Any
 
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.visitor import NodeTransformer
 
 from checker.lang.limits import (
     BINOPS,
     MAX_INT_BITS,
     MAX_ITEMS,
+    BoundedFilters,
     SandboxLimit,
-    bound_filters,
     bounded_range,
     check_brace_format,
     check_size,
     check_string_method,
     checked_value,
+    concat,
 )
 
 __all__ = ["MAX_INT_BITS", "MAX_ITEMS", "TIME_LIMIT_S", "BoundedSandbox", "SandboxLimit",
@@ -117,9 +121,10 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         self.binop_table = {**self.binop_table, **BINOPS}
         self.globals["range"] = bounded_range
         self.globals.pop("lipsum", None)  # lipsum(n=10**9): no use in a rule
-        bound_filters(self.filters)
+        self.filters = BoundedFilters(self.filters)
         self.filters["checker_loop"] = _loop
         self.filters["checker_checked"] = checked_value
+        self.filters["checker_concat"] = concat
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         tick()
@@ -138,7 +143,10 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, (str, bytes)):
             args = check_string_method(owner, getattr(__obj, "__name__", ""), args, kwargs)
-        return super().call(__context, __obj, *args, **kwargs)
+        result = super().call(__context, __obj, *args, **kwargs)
+        if isinstance(result, (str, bytes)):  # str.translate, a macro's output, ...
+            check_size("the result of a call", len(result))
+        return result
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         wrapped = super().wrap_str_format(value)
@@ -147,7 +155,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         fmt = value.__self__
 
         def checked(*args: Any, **kwargs: Any) -> str:
-            check_brace_format(fmt)
+            check_brace_format(fmt, args, kwargs)
             return wrapped(*args, **kwargs)
 
         return checked
@@ -162,6 +170,15 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             if isinstance(assign.target, nodes.NSRef):
                 assign.node = nodes.Filter(assign.node, "checker_checked", [], [], None, None,
                                            lineno=assign.lineno)
-        return super()._generate(source, *args, **kwargs)
+        return super()._generate(_BoundedConcat().visit(source), *args, **kwargs)
+
+
+class _BoundedConcat(NodeTransformer):
+    """`a ~ b` becomes `[a, b] | checker_concat`: its size is checked before it is built."""
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+        self.generic_visit(node)
+        return nodes.Filter(nodes.List(node.nodes, lineno=node.lineno), "checker_concat", [],
+                            [], None, None, lineno=node.lineno)
 
 

@@ -35,6 +35,17 @@ REFUSED_EXPRESSIONS = [
     ("'%1000000000s' | format(1)", "% format"),
     ("range(10) | slice(10 ** 8) | list | length", "slice"),
     ("range(10) | batch(10 ** 8, 0) | list | length", "batch"),
+    # one bounded step each, but far more text than went in (were built in full)
+    ("('x' * 1000) | replace('x', 'x' * 1001)", "replace"),
+    ("['x' * 600000, 'x' * 600000] | join", "join"),
+    ("range(1000) | map('string') | join('x' * 10000)", "join"),
+    ("[1] | tojson(indent=10 ** 8)", "tojson"),
+    ("('\"' * 600000) | tojson", "tojson"),
+    ("'{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}'.format('x' * 200000)", "format()"),
+    ("('x' * 600000) ~ ('x' * 600000)", "concatenation"),
+    ("'xxxx'.translate({120: 'y' * 1000000})", "call"),
+    ("'%s%s%s%s%s' % ('x' * 300000, 'x' * 300000, 'x' * 300000, 'x' * 300000, 'x' * 300000)",
+     "% format"),
 ]
 
 
@@ -52,7 +63,10 @@ def test_unbounded_computations_are_refused(source: str, named: str) -> None:
     [("2 ** 64", 2**64), ("'ab' * 3", "ababab"), ("[0] * 3", [0, 0, 0]),
      ("range(5) | list", [0, 1, 2, 3, 4]), ("'%5.2f' % 1.5", " 1.50"),
      ("'{:>4}'.format(7)", "   7"), ("'x' | center(5)", "  x  "), ("2 ** -2", 0.25),
-     ("'a,b'.replace(',', ';')", "a;b"), ("'-'.join(['a', 'b'])", "a-b"), ("3 % 2", 1)],
+     ("'a,b'.replace(',', ';')", "a;b"), ("'-'.join(['a', 'b'])", "a-b"), ("3 % 2", 1),
+     ("'a' ~ 1 ~ none", "a1None"), ("[1, 2] | join(',')", "1,2"), ("'ab' | replace('a', 'c')",
+     "cb"), ("'{0}-{0}'.format('a')", "a-a"), ("[1] | tojson(indent=2)", "[\n  1\n]"),
+     ("range(3) | map('string') | join('-')", "0-1-2"), ("'%s/%s' % ('a', 'b')", "a/b")],
 )
 def test_ordinary_expressions_are_unchanged(source: str, expected: object) -> None:
     assert evaluate(source, {}) == expected
@@ -127,3 +141,25 @@ def test_an_expression_bomb_in_a_rule_is_an_error_row_at_once(tmp_path) -> None:
     bomb = rule(expect=[{"that": "10 ** (10 ** 9) > 0"}])
     row = apply(tmp_path, [bomb]).results[0]
     assert row.status.value == "error" and "bits" in row.message
+
+
+ALIAS_GRAPH = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+# 300 bytes that are 9^9 references once written out
+
+
+@pytest.mark.parametrize(("template", "named"), [
+    ("{{ graph | from_yaml | to_json | length }}", "to_json"),
+    ("{{ graph | from_yaml | string | length }}", "string"),
+    ("{{ ('x' * 1000) | regex_replace('(x)', '\\1' * 1000) | length }}", "regex_replace()"),
+])
+def test_inventory_filters_are_bounded_too(template: str, named: str) -> None:
+    """Filters the inventory adds after the sandbox is built (Ansible's) are bounded as well:
+    a YAML alias graph written out by to_json took 60 s and 1.5 GB in one C call."""
+    from checker.inventory.jinja import TemplateFailure, compile_template
+    from checker.inventory.jinja import render as render_inventory
+
+    started = time.monotonic()
+    with pytest.raises(TemplateFailure, match="sandbox allows") as caught:
+        render_inventory(compile_template(template)[0], {"graph": ALIAS_GRAPH})
+    assert named in str(caught.value) and time.monotonic() - started < 2
