@@ -20,41 +20,29 @@ Example rule use::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
-from checker.collectors.adsync_common import IMPORT, date, objects, strings
-from checker.collectors.base import Collector, collectors
+from checker.collectors.adsync_common import AdSync, date, objects, strings
+from checker.collectors.base import collectors
 from checker.collectors.records import (
     Connector,
     ConnectorSchema,
     GlobalSettings,
-    RunProfileResult,
     Scheduler,
     SyncRule,
     domain_of,
 )
 from checker.errors import CollectError, FactUnavailable
-from checker.requests import PsSnippet
 from checker.wire import ps_json as pj
 
-TRANSPORTS = ("psrp", "adsync_export")
 # Enums by their real values (ObjectModel.dll of build 2.2.8.0, docs/fidelity.md).
 POLICY_TYPES = {0: "Unspecified", 1: "Delta", 2: "Initial"}  # SynchronizationPolicyType
 DIRECTIONS = {0: "Inbound", 1: "Outbound"}  # SynchronizationRuleDirection
 LINK_TYPES = {0: "Provision", 1: "StickyJoin", 2: "Join", 3: "JoinNoFlow"}  # SyncRuleLinkType
 
 
-class _AdSync(Collector):
-    transports: ClassVar[tuple[str, ...]] = TRANSPORTS
-    request_type = PsSnippet
-    script: ClassVar[str]
-
-    def request(self, params: Mapping[str, Any]) -> PsSnippet:
-        return PsSnippet(IMPORT + self.script)
-
-
 @collectors.register("adsync.global_settings")
-class GlobalSettingsCollector(_AdSync):
+class GlobalSettingsCollector(AdSync):
     """Get-ADSyncGlobalSettings: the configuration version, staging mode, optional features.
 
     ```yaml
@@ -104,7 +92,7 @@ def _flag(parameters: Mapping[str, str], name: str) -> bool:
 
 
 @collectors.register("adsync.scheduler")
-class SchedulerCollector(_AdSync):
+class SchedulerCollector(AdSync):
     """Get-ADSyncScheduler: is the sync cycle enabled, suspended, running, how often. Builds
     before 1.1.105.0 have no scheduler cmdlets: the fact is then unavailable (`skipped`).
 
@@ -157,7 +145,7 @@ class SchedulerCollector(_AdSync):
 
 
 @collectors.register("adsync.connectors")
-class ConnectorsCollector(_AdSync):
+class ConnectorsCollector(AdSync):
     """Get-ADSyncConnector: type, forest, partitions, connector schema, inclusion lists, times.
 
     ```yaml
@@ -223,7 +211,7 @@ def _connector(c: Mapping[str, Any]) -> Connector:
 
 
 @collectors.register("adsync.sync_rules")
-class SyncRulesCollector(_AdSync):
+class SyncRulesCollector(AdSync):
     """Get-ADSyncRule: name, direction, enabled, connector, precedence, immutable tag.
 
     ```yaml
@@ -269,73 +257,4 @@ def _rule(r: Mapping[str, Any]) -> SyncRule:
         target_object_type=pj.as_str(r.get("TargetObjectType")),
         link_type=pj.as_enum(r.get("LinkType"), LINK_TYPES),
         is_standard=pj.as_bool(r.get("IsStandardRule")),
-    )
-
-
-@collectors.register("adsync.run_history")
-class RunHistoryCollector(_AdSync):
-    """Get-ADSyncRunProfileResult per connector: the last runs, newest first. The history is
-    purged (7 days by default): a run older than that is simply not here.
-
-    ```yaml
-    facts:
-      runs: {collector: adsync.run_history, params: {number_requested: 20}}
-    ```
-    """
-
-    model = list[RunProfileResult]
-    description = "Get-ADSyncRunProfileResult -ConnectorId -NumberRequested: last runs"
-    params_schema = {
-        "type": "object",
-        "properties": {"number_requested": {"type": "integer", "minimum": 1, "maximum": 500}},
-        "additionalProperties": False,
-    }
-    script = """foreach ($connector in @(Get-ADSyncConnector)) {
-    $id = $connector.Identifier
-    Get-ADSyncRunProfileResult -ConnectorId $id -NumberRequested $NumberRequested |
-        ForEach-Object {
-            [pscustomobject]@{
-                'RunHistoryId' = [string]$_.RunHistoryId
-                'ConnectorId' = [string]$_.ConnectorId
-                'ConnectorName' = $_.ConnectorName
-                'RunProfileName' = $_.RunProfileName
-                'Result' = $_.Result
-                'IsRunComplete' = $_.IsRunComplete
-                'StartDate' = $_.StartDate.ToString('o')
-                'EndDate' = $_.EndDate.ToString('o')
-                'RunNumber' = $_.RunNumber
-            }
-        }
-}
-"""
-
-    def request(self, params: Mapping[str, Any]) -> PsSnippet:
-        count = int(params.get("number_requested", 20))
-        return PsSnippet(IMPORT + self.script, {"NumberRequested": count})
-
-    def process(self, raw: Any, params: Mapping[str, Any]) -> list[RunProfileResult]:
-        runs = [_run(r) for r in objects(raw)]
-        return sorted(runs, key=_newest_first)
-
-
-def _newest_first(run: RunProfileResult) -> tuple[float, int]:
-    when = run.start or run.end
-    return (-(when.timestamp() if when else 0.0), -(run.run_number or 0))
-
-
-def _run(r: Mapping[str, Any]) -> RunProfileResult:
-    result = str(r.get("Result") or "")
-    complete = bool(pj.as_bool(r.get("IsRunComplete")))
-    running = result == "in-progress" or not complete
-    return RunProfileResult(
-        connector_id=str(r.get("ConnectorId") or "").strip("{}").lower(),
-        connector_name=str(r.get("ConnectorName") or ""),
-        run_profile_name=str(r.get("RunProfileName") or ""),
-        result=result,
-        is_run_complete=complete,
-        start=date(r.get("StartDate")),
-        end=None if running else date(r.get("EndDate")),  # a running run has not ended
-        run_number=pj.as_int(r.get("RunNumber")),
-        run_history_id=(pj.as_str(r.get("RunHistoryId")) or "").lower() or None,
-        in_progress=running,
     )

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
+from checker.collectors.base import Collector
 from checker.errors import CollectError
+from checker.requests import PsSnippet
 from checker.wire import ps_json as pj
+
+TRANSPORTS = ("psrp", "adsync_export")
 
 # Microsoft's own scripts import ADSync from the install path the service records
 # (Extensions\AADConnector.psm1 of build 2.2.8.0): `Import-Module ADSync` by name is a known
@@ -41,3 +45,14 @@ def date(value: Any) -> dt.datetime | None:
     sync engine uses for UTC; DateTime.MinValue means none."""
     when = pj.as_datetime(value)
     return None if when is None or when.year <= 1 else when
+
+
+class AdSync(Collector):
+    """An ADSync collector: its snippet runs after the module is imported."""
+
+    transports: ClassVar[tuple[str, ...]] = TRANSPORTS
+    request_type = PsSnippet
+    script: ClassVar[str]
+
+    def request(self, params: Mapping[str, Any]) -> PsSnippet:
+        return PsSnippet(IMPORT + self.script)

@@ -20,8 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from checker.collectors.adsync import TRANSPORTS, _AdSync
-from checker.collectors.adsync_common import IMPORT, objects, strings
+from checker.collectors.adsync_common import IMPORT, TRANSPORTS, AdSync, objects, strings
 from checker.collectors.base import collectors
 from checker.collectors.records import ConnectorSpaceSample, CsObjectSample, domain_of
 from checker.errors import CollectError
@@ -39,7 +38,7 @@ NO_TARGETS = "no Mail User (msExchRecipientTypeDetails = 128) came from the doma
 
 
 @collectors.register("adsync.connector_space")
-class ConnectorSpaceCollector(_AdSync):
+class ConnectorSpaceCollector(AdSync):
     """Get-ADSyncCSObject / Get-ADSyncMVObject for a sample of the Mail Users AD reports.
 
     ```yaml

@@ -69,7 +69,8 @@ class Collector(ABC):
 collectors: Registry[type[Collector]] = Registry("collector")
 
 _MODULES = ("checker.collectors.ad", "checker.collectors.ad_recipients",
-            "checker.collectors.adsync", "checker.collectors.adsync_space",
+            "checker.collectors.adsync", "checker.collectors.adsync_runs",
+            "checker.collectors.adsync_space",
             "checker.collectors.exchange")
 
 

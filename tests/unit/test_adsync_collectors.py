@@ -8,8 +8,9 @@ import datetime as dt
 
 import pytest
 
-from checker.collectors.adsync import RunHistoryCollector, SchedulerCollector, SyncRulesCollector
+from checker.collectors.adsync import SchedulerCollector, SyncRulesCollector
 from checker.collectors.adsync_common import IMPORT, date
+from checker.collectors.adsync_runs import RunHistoryCollector
 from checker.errors import CollectError, FactUnavailable
 
 UTC = dt.timezone.utc

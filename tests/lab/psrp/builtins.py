@@ -7,6 +7,7 @@ import fnmatch
 from typing import TYPE_CHECKING, Any
 
 from .expressions import ScriptBlock
+from .json51 import to_json
 from .values import (
     Hashtable,
     PSError,
@@ -14,7 +15,6 @@ from .values import (
     compare,
     enumerate_value,
     property_of,
-    to_json,
     to_string,
     truthy,
     unsupported,

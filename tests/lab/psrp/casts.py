@@ -7,13 +7,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from .json51 import format_datetime
 from .values import (
     Hashtable,
     KeyedCollection,
     PSError,
     PSObj,
     enumerate_value,
-    format_datetime,
     to_string,
     truthy,
     type_name,

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from .engine import Engine
-from .values import Hashtable, PSEnum, PSObj, to_json
+from .json51 import to_json
+from .values import Hashtable, PSEnum, PSObj
 
 pytestmark = pytest.mark.lab
 

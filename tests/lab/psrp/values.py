@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import json
 import re
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -264,64 +262,3 @@ _OPS = {
     "match": lambda a, b: re.search(str(b), str(a)) is not None,
     "notmatch": lambda a, b: re.search(str(b), str(a)) is None,
 }
-
-
-# ----------------------------------------------------------------------------- JSON (5.1)
-def to_json(value: Any, depth: int = 2, compress: bool = False, tz: dt.tzinfo = UTC) -> str:
-    """ConvertTo-Json as Windows PowerShell 5.1 writes it (JavaScriptSerializer): a value
-    nested deeper than -Depth becomes its ToString(); an enum its integer; a DateTime
-    "\\/Date(ms)\\/" after ToUniversalTime(), which takes a Kind-Unspecified (naive) value
-    as the server's local time `tz`."""
-    text = json.dumps(_json(value, 0, depth, tz), ensure_ascii=False,
-                      indent=None if compress else 4,
-                      separators=(",", ":") if compress else (",", ": "))
-    return re.sub(r'"/Date\((-?\d+)\)/"', r'"\\/Date(\1)\\/"', text)
-
-
-def _json(v: Any, level: int, depth: int, tz: dt.tzinfo) -> Any:
-    if v is None or isinstance(v, (bool, str, int, float)):
-        return v
-    if isinstance(v, PSEnum):
-        return v.value
-    if isinstance(v, dt.datetime):
-        ts = v if v.tzinfo else v.replace(tzinfo=tz)  # ToUniversalTime() of Unspecified
-        return f"/Date({round(ts.timestamp() * 1000)})/"
-    if isinstance(v, uuid.UUID):
-        return str(v)
-    if level > depth:  # ProcessValue: `depth > Depth` -> LanguagePrimitives.ConvertTo(string)
-        return to_string(v)
-    if isinstance(v, dt.timedelta):
-        return _json_span(v)
-    if isinstance(v, (list, KeyedCollection)):
-        return [_json(x, level + 1, depth, tz) for x in enumerate_value(v)]
-    if isinstance(v, (PSObj, Hashtable)):
-        items: Iterable[tuple[Any, Any]] = v.props.items() if isinstance(v, PSObj) else v.items()
-        return {str(k): _json(x, level + 1, depth, tz) for k, x in items}
-    return to_string(v)
-
-
-def format_datetime(value: dt.datetime, fmt: str) -> str:
-    """DateTime.ToString(fmt) for the invariant standard formats: "o" (round trip: no
-    suffix for Kind Unspecified, "Z" for Utc, the offset for Local) and "s" (sortable)."""
-    base = f"{value.year:04d}-" + value.strftime("%m-%dT%H:%M:%S")
-    if fmt == "s":
-        return base
-    if fmt not in ("o", "O"):
-        raise unsupported(f"DateTime.ToString('{fmt}')")
-    text = f"{base}.{value.microsecond:06d}0"
-    if value.tzinfo is None:
-        return text
-    offset = value.utcoffset() or dt.timedelta(0)
-    if value.tzinfo is UTC:
-        return text + "Z"
-    sign, minutes = ("-", -offset) if offset < dt.timedelta(0) else ("+", offset)
-    hours, rest = divmod(int(minutes.total_seconds()) // 60, 60)
-    return f"{text}{sign}{hours:02}:{rest:02}"
-
-
-def _json_span(v: dt.timedelta) -> dict[str, Any]:
-    t = v.total_seconds()
-    return {"Ticks": int(t * 10_000_000), "Days": v.days, "Hours": v.seconds // 3600,
-            "Milliseconds": v.microseconds // 1000, "Minutes": (v.seconds // 60) % 60,
-            "Seconds": v.seconds % 60, "TotalDays": t / 86400, "TotalHours": t / 3600,
-            "TotalMilliseconds": t * 1000, "TotalMinutes": t / 60, "TotalSeconds": t}
