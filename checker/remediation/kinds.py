@@ -97,3 +97,10 @@ def kind_of(task: RenderedTask) -> TaskKind:
 
 def script_of(task: RenderedTask) -> str | None:
     return kind_of(task).script(task)
+
+
+def body(task: RenderedTask) -> tuple[str | None, str]:
+    """(script, "") for a task that runs code, (None, steps) for one a person does."""
+    kind = kind_of(task)
+    script = kind.script(task)
+    return (script, "") if script is not None else (None, kind.steps(task))

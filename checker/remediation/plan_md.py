@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from checker.remediation.kinds import kind_of
+from checker.remediation.kinds import body
+from checker.remediation.planner import Steps
 from checker.remediation.text import md_fence, md_inline, md_lines
 from checker.results import RenderedTask
-
-Steps = Sequence[tuple[RenderedTask, Sequence[str]]]
 
 
 def plan_markdown(plans: Mapping[str, Steps], inventory: str, stamp: str,
@@ -31,9 +30,13 @@ def plan_markdown(plans: Mapping[str, Steps], inventory: str, stamp: str,
 
 
 def _task(i: int, task: RenderedTask, rules: Sequence[str]) -> list[str]:
-    head = (f"{i}. **{md_inline(task.name)}** ({md_inline(task.kind)}; "
-            f"for {md_inline(', '.join(rules))})")
-    kind = kind_of(task)
-    script = kind.script(task)
-    body = md_lines(kind.steps(task)) if script is None else md_fence(script, "powershell")
+    return task_lines(i, task.name, task.kind, rules, *body(task))
+
+
+def task_lines(i: int, name: str, kind: str, rules: Sequence[str], script: str | None,
+               steps: str) -> list[str]:
+    """One numbered step: its name, kind and rules, then the script in a fence or the
+    steps as paragraph lines (the markdown report's plan is written with it too)."""
+    head = f"{i}. **{md_inline(name)}** ({md_inline(kind)}; for {md_inline(', '.join(rules))})"
+    body = md_lines(steps) if script is None else md_fence(script, "powershell")
     return [head, "", *(f"   {line}" if line else "" for line in body), ""]

@@ -15,6 +15,9 @@ from collections.abc import Iterable, Sequence
 
 from checker.results import RenderedTask, Result, Status
 
+# A host's planned tasks, each with the rules it is for (what every renderer takes).
+Steps = Sequence[tuple[RenderedTask, Sequence[str]]]
+
 
 def host_plans(results: Iterable[Result]) -> dict[str, list[RenderedTask]]:
     plans: dict[str, dict[tuple[str, str, str], RenderedTask]] = {}

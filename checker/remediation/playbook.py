@@ -26,11 +26,11 @@ from typing import Any
 
 import yaml
 
-from checker.remediation.kinds import kind_of
+from checker.remediation.kinds import body
+from checker.remediation.planner import Steps
 from checker.remediation.text import lines, one_line
 from checker.results import RenderedTask
 
-Steps = Sequence[tuple[RenderedTask, Sequence[str]]]
 MANAGEMENT_VAR = "checker_ad_management_host"
 CONFIRM_VAR = "checker_confirm_manual"
 WINRM_PORT_VAR = "checker_winrm_port"
@@ -107,10 +107,9 @@ def _management_check() -> dict[str, Any]:
 def _task(i: int, host: str, task: RenderedTask, rules: Sequence[str],
           delegated: bool) -> list[dict[str, Any]]:
     label = _label(f"Step {i}: {task.name} (for {', '.join(rules)})")
-    kind = kind_of(task)
-    script = kind.script(task)
+    script, steps = body(task)
     if script is None:
-        return _manual(i, host, label, kind.steps(task))
+        return _manual(i, host, label, steps)
     step: dict[str, Any] = {"name": label, "ansible.windows.win_powershell": {
         "script": Unsafe(script), "error_action": "stop"}}
     if delegated:

@@ -8,9 +8,8 @@ never become a statement of its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from checker.remediation.kinds import kind_of
+from checker.remediation.kinds import body
+from checker.remediation.planner import Steps
 from checker.remediation.text import ps_comment
 from checker.results import RenderedTask
 from checker.wire.ps_quote import quote_string
@@ -35,7 +34,7 @@ function Confirm-ManualStep([string]$Name, [string]$Steps) {
 """
 
 
-def host_script(host: str, tasks: Sequence[tuple[RenderedTask, Sequence[str]]],
+def host_script(host: str, tasks: Steps,
                 inventory: str, stamp: str, where: str) -> str:
     """`tasks` pairs each task with the rules it is for; `where` says where to run it."""
     parts = [_HEADER.replace("{host}", ps_comment(host)).replace("{stamp}", ps_comment(stamp))
@@ -49,10 +48,9 @@ def host_script(host: str, tasks: Sequence[tuple[RenderedTask, Sequence[str]]],
 
 
 def _step(host: str, task: RenderedTask) -> str:
-    kind = kind_of(task)
-    script = kind.script(task)
+    script, steps = body(task)
     if script is None:
-        return f"Confirm-ManualStep {quote_string(task.name)} {quote_string(kind.steps(task))}\n"
+        return f"Confirm-ManualStep {quote_string(task.name)} {quote_string(steps)}\n"
     # The script goes in verbatim (not indented): re-indenting would change multi-line string
     # literals and break here-strings, whose terminator must start its line.
     return (f"if ($PSCmdlet.ShouldProcess({quote_string(host)}, {quote_string(task.name)})) {{\n"

@@ -8,7 +8,7 @@ anything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from checker.inventory.model import Host
 from checker.redact import Redactor
 from checker.remediation.outdir import write_files
 from checker.remediation.plan_md import plan_markdown
-from checker.remediation.planner import host_plans, rules_for
+from checker.remediation.planner import Steps, host_plans, rules_for
 from checker.remediation.playbook import MANAGEMENT_VAR, playbook
 from checker.remediation.ps1 import host_script
 from checker.remediation.text import file_stems
@@ -24,7 +24,6 @@ from checker.requests import PsSnippet
 from checker.results import RenderedTask, RunReport
 from checker.transports.base import get_transport
 
-Steps = list[tuple[RenderedTask, Sequence[str]]]
 # Connections that read a host without a shell on it: its tasks run on a management host.
 DIRECTORY_CONNECTIONS = frozenset({"ldap"})
 

@@ -1,6 +1,7 @@
 """Neutralise a value for the place it is written into: a PowerShell comment, a Markdown
-line, a file name. Host names, task names, steps and inventory paths come from the
-directory, the inventory and the rules: they are data, never markup or code.
+line, table cell or code span, a file name. Host names, task names, steps and inventory paths
+come from the directory, the inventory and the rules: they are data, never markup or code.
+plan.md and the markdown report both escape with these (the report ranks above remediation).
 
 PowerShell ends a line comment at CR or LF only (CharTraits.cs in PowerShell/PowerShell marks
 just those two as Newline; U+0085, U+2028 and U+2029 are whitespace to it), and a block
@@ -25,7 +26,10 @@ _HIDDEN = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u200b-\u200f\u2
 # Markdown punctuation that can open markup inline (links, images, code, emphasis, tables,
 # headings' closing #s, strikethrough, raw HTML's `<`), backslash-escaped; `&<>` become entities.
 _MD_PUNCT = re.compile(r"([\\`*_\[\]()|~#!{}])")
-_MD_LEADING = re.compile(r"^([>+=-]|\d+[.)])")
+# Block markers at the start of a line: list, setext underline, ordered list (`1.` becomes
+# `1\.`: a backslash before a digit is no escape in CommonMark). A quote's `>` is `&gt;` by
+# then: blocks are found before entities are read, so it opens nothing.
+_MD_LEADING = re.compile(r"^(?:([+=-])|(\d+)([.)]))")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
@@ -50,14 +54,32 @@ def ps_comment(value: object) -> str:
 
 
 def md_inline(value: object) -> str:
-    """Inline Markdown text: markup punctuation escaped, HTML as entities, one line."""
-    escaped = _MD_PUNCT.sub(r"\\\1", one_line(value))
-    return "".join(_HTML.get(c, c) for c in escaped)
+    """Inline Markdown text: markup punctuation escaped, HTML as entities (`&#x202e;` in a
+    value stays text), one line, and no block marker at its start."""
+    escaped = "".join(_HTML.get(c, c) for c in _MD_PUNCT.sub(r"\\\1", one_line(value)))
+    return _MD_LEADING.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", escaped)
 
 
 def md_lines(value: object) -> list[str]:
     """Paragraph lines: each escaped, with no block marker (list, quote, heading) at its start."""
-    return [_MD_LEADING.sub(r"\\\1", md_inline(line.strip())) for line in lines(value)]
+    return [md_inline(line.strip()) for line in lines(value)]
+
+
+def md_cell(value: object) -> str:
+    """A table cell: each line escaped (a `|` too), line breaks as `<br>`, so the row stays
+    one line whatever line separator the value holds."""
+    if value is None:
+        return ""
+    return "<br>".join(md_inline(line) for line in lines(str(value).strip("\r\n")))
+
+
+def md_code(value: object) -> str:
+    """An inline code span, fenced past any backtick run in the value; one line, and `|`
+    escaped (GitHub reads it as a cell border even in a code span)."""
+    body = one_line(value).replace("|", "\\|")
+    ticks = "`" * (max((len(m) for m in re.findall("`+", body)), default=0) + 1)
+    pad = " " if body.startswith("`") or body.endswith("`") else ""
+    return f"{ticks}{pad}{body}{pad}{ticks}"
 
 
 def md_fence(body: str, lang: str) -> list[str]:

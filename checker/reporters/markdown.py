@@ -3,16 +3,18 @@
 Verdict and exit code first, then the counts, the rows that need someone (fail, error,
 blocked), capped offenders per object, the remediation plan per host with PowerShell in
 fenced blocks, waived rows with their justification, and warnings. Every value that comes
-from the estate is escaped: AD attributes are not trusted text.
+from the estate is escaped, by the same helpers as plan.md (`checker.remediation.text`): AD
+attributes are not trusted text.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from checker.history.model import DriftReport
+from checker.remediation.plan_md import task_lines
+from checker.remediation.text import md_cell, md_code, md_inline
 from checker.reporters.base import Reporter, reporters
 from checker.reporters.view import STATUS_ORDER, drift_view, run_view, seconds, when
 from checker.results import RunReport
@@ -20,46 +22,6 @@ from checker.results import RunReport
 OFFENDER_CAP = 10
 NEEDS_ATTENTION = ("fail", "error", "blocked")
 ICONS = {"passed": "✅", "failed": "❌", "error": "⚠️", "worse": "❌", "no regressions": "✅"}
-# Links, HTML, code spans, emphasis by `*`, table pipes; `_` and `>` stay readable in the raw
-# text (intraword `_` is literal in CommonMark; a leading `>` or `#` is escaped below).
-_PUNCT = re.compile(r"([\\`*\[\]<|])")
-_LEADING = re.compile(r"^([>#+-]|\d+[.)])")
-_LINE_END = re.compile(r"\r\n|\r|\n")  # CommonMark's line endings: a lone CR is one too
-
-
-def _lines(value: Any) -> list[str]:
-    return _LINE_END.split(str(value))
-
-
-def text(value: Any) -> str:
-    """Inline text: Markdown punctuation backslash-escaped, lines joined."""
-    if value is None:
-        return ""
-    return _LEADING.sub(r"\\\1", _PUNCT.sub(r"\\\1", " ".join(_lines(value))))
-
-
-def cell(value: Any) -> str:
-    """A table cell: like `text`, but a newline becomes `<br>` so the row stays one line."""
-    if value is None or value == "":
-        return ""
-    lines = _lines(str(value).strip("\r\n"))
-    return "<br>".join(_PUNCT.sub(r"\\\1", line) for line in lines)
-
-
-def code(value: Any) -> str:
-    """An inline code span that survives backticks and pipes in the value."""
-    body = " ".join(_lines(value)).replace("|", "\\|")
-    ticks = "`" * (max((len(m) for m in re.findall("`+", body)), default=0) + 1)
-    pad = " " if body.startswith("`") or body.endswith("`") else ""
-    return f"{ticks}{pad}{body}{pad}{ticks}"
-
-
-def fence(body: str, lang: str) -> str:
-    """A fenced block longer than any backtick run inside (PowerShell escapes with `)."""
-    ticks = "`" * max(3, max((len(m) for m in re.findall("`+", body)), default=0) + 1)
-    return f"{ticks}{lang}\n{body.rstrip()}\n{ticks}"
-
-
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -74,7 +36,7 @@ def _headline(doc: Mapping[str, Any]) -> str:
     exit_code = doc["summary"]["exit_code"]
     icon = ICONS.get(doc["verdict"], "")
     meta = [
-        f"inventory {code(doc['inventory'])}",
+        f"inventory {md_code(doc['inventory'])}",
         _plural(len(doc["hosts"]), "host"),
         _plural(doc["rules"], "rule"),
         _plural(len(doc["results"]), "result"),
@@ -92,8 +54,8 @@ def _counts(summary: Mapping[str, Any]) -> str:
 
 
 def _target(row: Mapping[str, Any]) -> str:
-    host = code(row["host"])
-    return f"{host} · {code(row['object'])}" if row.get("object") else host
+    host = md_code(row["host"])
+    return f"{host} · {md_code(row['object'])}" if row.get("object") else host
 
 
 def _problems(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -101,7 +63,8 @@ def _problems(rows: Sequence[Mapping[str, Any]]) -> str:
     if not wanted:
         return ""
     body = [
-        [f"**{r['status']}**", r["severity"], code(r["rule_id"]), _target(r), cell(r["message"])]
+        [f"**{r['status']}**", r["severity"], md_code(r["rule_id"]), _target(r),
+         md_cell(r["message"])]
         for r in wanted
     ]
     heading = f"### Needs attention ({len(wanted)})\n\n"
@@ -119,9 +82,11 @@ def _offender_block(row: Mapping[str, Any]) -> str:
     if not offenders:
         return ""
     c = row["counts"]
-    head = (f"**{text(row['rule_id'])}** on {code(row['host'])}: {c['failed']} of {c['total']} "
+    head = (f"**{md_inline(row['rule_id'])}** on {md_code(row['host'])}: "
+            f"{c['failed']} of {c['total']} "
             f"objects failed ({row['failure_pct']}%), {c['errors']} could not be evaluated")
-    lines = [f"- {code(o['object'])}: {text(o['message'])}" for o in offenders[:OFFENDER_CAP]]
+    lines = [f"- {md_code(o['object'])}: {md_inline(o['message'])}"
+             for o in offenders[:OFFENDER_CAP]]
     hidden = c["failed"] + c["errors"] - len(lines)
     if hidden > 0:
         lines.append(f"- … and {hidden} more (see the JSON report)")
@@ -133,18 +98,16 @@ def _plan(plan: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
         return ""
     parts = ["### Remediation plan (in order, per host)"]
     for host, tasks in plan.items():
-        parts.append(f"#### {text(host)}")
-        parts += [_task(i, t) for i, t in enumerate(tasks, 1)]
+        parts.append(f"#### {md_inline(host)}")
+        parts += ["\n".join(_task(i, t)).rstrip() for i, t in enumerate(tasks, 1)]
     return "\n\n".join(parts)
 
 
-def _task(n: int, task: Mapping[str, Any]) -> str:
-    kind = "PowerShell" if task["kind"] == "powershell" else task["kind"]
-    rules = ", ".join(code(r) for r in task["rules"])
-    head = f"**{n}. {text(task['name'])}** ({kind}; for {rules})"
-    if task["kind"] == "powershell":
-        return head + "\n\n" + fence(task.get("script") or "", "powershell")
-    return head + "\n\n" + text(task.get("steps") or "")
+def _task(n: int, task: Mapping[str, Any]) -> list[str]:
+    """As plan.md writes it; a `cmdlet` task shows its command line."""
+    script = None if task["kind"] == "manual" else task.get("script") or ""
+    return task_lines(n, task["name"], task["kind"], task["rules"], script,
+                      task.get("steps") or "")
 
 
 def _waived(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -158,15 +121,14 @@ def _waived(rows: Sequence[Mapping[str, Any]]) -> str:
 
 def _waiver_row(row: Mapping[str, Any], w: Mapping[str, Any]) -> list[str]:
     status = row.get("original_status") or row["status"]
-    return [code(row["rule_id"]), _target(row), f"{row['status']} ({status})",
-            cell(w.get("justification")), cell(w.get("approver")), cell(w.get("ticket")),
-            cell(w.get("expires"))]
+    return [md_code(row["rule_id"]), _target(row), f"{row['status']} ({status})",
+            *(md_cell(w.get(k)) for k in ("justification", "approver", "ticket", "expires"))]
 
 
 def _warnings(warnings: Sequence[str]) -> str:
     if not warnings:
         return ""
-    return "### Warnings\n\n" + "\n".join(f"- {text(w)}" for w in warnings)
+    return "### Warnings\n\n" + "\n".join(f"- {md_inline(w)}" for w in warnings)
 
 
 @reporters.register("markdown")
@@ -201,7 +163,7 @@ def _drift_headline(doc: Mapping[str, Any]) -> str:
     icon = ICONS[doc["verdict"]]
     head = f"## {icon} checker drift: {_plural(s['worse'], 'change')} for the worse"
     head += f" (exit code {s['exit_code']})"
-    lines = [f"estate {code(doc['after']['estate'] or doc['after']['inventory'])}",
+    lines = [f"estate {md_code(doc['after']['estate'] or doc['after']['inventory'])}",
              _run_line("before", doc["before"]),
              _run_line("after", doc["after"])]
     return head + "\n\n" + " · ".join(lines)
@@ -209,8 +171,8 @@ def _drift_headline(doc: Mapping[str, Any]) -> str:
 
 def _drift_group(group: Mapping[str, Any]) -> str:
     rows = [
-        [code(i["rule_id"]), _target(i), i["severity"],
-         f"{i['before'] or '—'} → {i['after'] or '—'}", cell(i["message"])]
+        [md_code(i["rule_id"]), _target(i), i["severity"],
+         f"{i['before'] or '—'} → {i['after'] or '—'}", md_cell(i["message"])]
         for i in group["items"]
     ]
     heading = f"### {group['title']} ({len(rows)})\n\n"

@@ -1,13 +1,26 @@
-"""Markdown for tickets and PR comments: the demo run, hostile values, drift."""
+"""Markdown for tickets and PR comments: the demo run, hostile values, drift. The report is
+escaped by the helpers plan.md uses (checker.remediation.text), and read back by a CommonMark
+parser with GitHub's tables (markdown-it-py): no value may become HTML, a link or a cell."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+from markdown_it import MarkdownIt
 
 from checker.history.model import DriftReport
-from checker.reporters.markdown import MarkdownReporter, cell, code, fence, text
+from checker.redact import Redactor
+from checker.remediation.render import render_files
+from checker.remediation.text import md_cell as cell
+from checker.remediation.text import md_code as code
+from checker.remediation.text import md_fence, md_inline
+from checker.remediation.text import md_inline as text
+from checker.reporters.markdown import MarkdownReporter
 from checker.results import RunReport
 from tests.reporters.conftest import HOSTILE
+
+COMMONMARK = MarkdownIt("commonmark").enable("table")
 
 
 def table_rows(md: str, header_start: str) -> list[list[str]]:
@@ -35,9 +48,9 @@ def test_demo_summary(demo_report: RunReport) -> None:
     # The ordered plan: the manual wizard step, then the full sync in a powershell fence.
     plan = md[md.index("### Remediation plan"):]
     assert plan.index("Refresh the directory schema") < plan.index("```powershell")
-    assert "Import-Module -Name (Join-Path $adsyncPath 'Bin\\ADSync\\ADSync.psd1')\n" \
-        "Start-ADSyncSyncCycle -PolicyType Initial\n```" in plan
-    assert "for `AADC-CONNECTOR-SCHEMA-EXCHANGE`, `AADC-CONNECTOR-SCHEMA-REFRESHED`" in plan
+    assert "   Import-Module -Name (Join-Path $adsyncPath 'Bin\\ADSync\\ADSync.psd1')\n" \
+        "   Start-ADSyncSyncCycle -PolicyType Initial\n   ```" in plan
+    assert "for AADC-CONNECTOR-SCHEMA-EXCHANGE, AADC-CONNECTOR-SCHEMA-REFRESHED" in plan
     assert "**AADC-CONNECTOR-SCHEMA-EXCHANGE** on `aadc01.lab.example.com`: 1 of 1 objects failed" in md
 
 
@@ -46,9 +59,9 @@ def test_hostile_values_stay_inside_their_cells(hostile_report: RunReport) -> No
     problems = table_rows(md, "| Status | Severity | Rule")
     assert all(len(r) == 5 for r in problems)
     msg = problems[0][4]
-    assert "\\|" in msg and "<br>" in msg and "\\<img" in msg and "\\[link\\]" in msg
+    assert "\\|" in msg and "<br>" in msg and "&lt;img" in msg and "\\[link\\]" in msg
     prose = re.sub(r"``.*?``|`[^`]*`", "", md)  # code spans show markup literally
-    assert "<img" not in prose.replace("\\<img", "")  # no raw HTML anywhere else
+    assert "<img" not in prose  # no raw HTML anywhere else
     waived = table_rows(md, "| Rule | Host | Status | Justification")
     assert waived == [["`R-THREE`", "`dc01`", "waived (fail)", "accepted \\| " + cell(HOSTILE)[0:],
                        "CISO", "CHG-1234", "2027-01-31"]]
@@ -64,7 +77,7 @@ def test_offenders_are_capped(hostile_report: RunReport) -> None:
 
 def test_powershell_with_backticks_gets_a_longer_fence(hostile_report: RunReport) -> None:
     md = MarkdownReporter().render(hostile_report)
-    assert "````powershell\nSet-ADUser -Identity 'a`b'" in md
+    assert "   ````powershell\n   Set-ADUser -Identity 'a`b'" in md
     assert md.count("````") == 2
 
 
@@ -72,7 +85,7 @@ def test_escape_helpers() -> None:
     assert cell("a|b\nc") == "a\\|b<br>c"
     assert text("# not a heading") == "\\# not a heading"
     assert code("a`b") == "``a`b``" and code("x|y") == "`x\\|y`"
-    assert fence("```\n", "powershell") == "````powershell\n```\n````"
+    assert md_fence("```\n", "powershell") == ["````powershell", "```", "````"]
     assert text(HOSTILE).count("\n") == 0
 
 
@@ -101,3 +114,52 @@ def test_a_lone_carriage_return_cannot_break_a_row_or_start_a_block() -> None:
     assert cell("a\r\nb\rc\nd") == "a<br>b<br>c<br>d"
     assert "\r" not in text("one\r# two") and "\r" not in code("a\rb")
     assert text("x\r- y") == "x - y"
+
+
+def _html(md: str) -> str:
+    return COMMONMARK.render(md)
+
+
+def test_a_commonmark_parser_finds_no_markup_from_values(hostile_report: RunReport,
+                                                         tmp_path: Path) -> None:
+    """Rendered as GitHub would (CommonMark + tables): the values stay text in the report
+    and in plan.md, which escape them with the same helpers and write steps the same way."""
+    report_md = MarkdownReporter().render(hostile_report)
+    plan_md = render_files(hostile_report, Redactor(), {})["plan.md"]
+    for md in (report_md, plan_md):
+        html = _html(md)
+        assert "<img" not in html and "<script" not in html and "<a " not in html
+        tokens = COMMONMARK.parse(md)
+        assert not [t for t in tokens if t.type in ("html_block", "html_inline")]
+    name = f"**{md_inline('Fix ' + HOSTILE)}** (manual; for R-ONE)"
+    assert f"1. {name}" in report_md and f"1. {name}" in plan_md  # one way to write a step
+    rows = re.findall(r"<tr>.*?</tr>", _html(report_md), re.S)
+    assert all(row.count("<td>") in (0, 5, 6, 7) for row in rows)  # no cell added by a value
+
+
+def test_values_that_used_to_become_markup() -> None:
+    """`&#x202e;` rendered as a right-to-left override, and `1.` or `>` at the start of a
+    steps line opened a list or a quote in plan.md (`\\>` showed a stray backslash too)."""
+    html = _html("\n\n".join(text(v) for v in ("&#x202e;evil", "1. one", "> quote", "- item",
+                                                  "=====", "<b>x</b>")))
+    assert "\u202e" not in html and "&amp;#x202e;evil" in html
+    assert "<ol" not in html and "<ul" not in html and "<blockquote" not in html
+    assert "<h1" not in html and "<b>" not in html and "\\" not in html
+    assert "<p>1. one</p>" in html and "<p>&gt; quote</p>" in html
+
+
+def test_a_cmdlet_task_shows_its_command_line(hostile_report: RunReport) -> None:
+    """A `cmdlet` task used to show no body at all (only `powershell` got a fence)."""
+    from dataclasses import replace
+
+    from checker.results import RenderedTask
+
+    task = RenderedTask("Enable MRSProxy", "cmdlet", "R-ONE", "dc01",
+                        script="Set-WebServicesVirtualDirectory -Identity 'EX01\\EWS'",
+                        cmdlet="Set-WebServicesVirtualDirectory",
+                        parameters=(("Identity", "EX01\\EWS"),))
+    first = replace(hostile_report.results[0], remediation=(task,))
+    md = MarkdownReporter().render(replace(hostile_report,
+                                           results=(first, *hostile_report.results[1:])))
+    assert ("1. **Enable MRSProxy** (cmdlet; for R-ONE)\n\n   ```powershell\n"
+            "   Set-WebServicesVirtualDirectory -Identity 'EX01\\EWS'\n   ```") in md
