@@ -19,3 +19,17 @@ def test_every_subpackage_is_listed() -> None:
     }
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
     assert "checker.rules" in listed
+
+
+def test_readme_lists_the_debian_packages_ci_installs() -> None:
+    """A new user following the README gets the same lab peers as CI."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    ci = (root / ".ci" / "run").read_text()
+    packages = re.search(r"APT_PACKAGES=\(([^)]*)\)", ci, re.S)
+    assert packages
+    readme = " ".join((root / "README.md").read_text().split())
+    missing = [p for p in packages.group(1).split() if f" {p}" not in readme]
+    assert missing == []
