@@ -163,3 +163,19 @@ def test_a_cmdlet_task_shows_its_command_line(hostile_report: RunReport) -> None
                                            results=(first, *hostile_report.results[1:])))
     assert ("1. **Enable MRSProxy** (cmdlet; for R-ONE)\n\n   ```powershell\n"
             "   Set-WebServicesVirtualDirectory -Identity 'EX01\\EWS'\n   ```") in md
+
+
+def test_escape_sequences_and_bidi_overrides_from_the_directory_are_removed() -> None:
+    """`--report markdown` goes to terminals and into tickets: a CN holding a window-title
+    OSC, a colour CSI, C1 controls and a right-to-left override used to come through raw."""
+    import datetime as dt
+
+    from checker.results import Result, Severity, Status
+
+    evil = "conn\x1b]0;PWNED\x07\x1b[2J\x1b[31mRED\x9b31m\x08\u202eevil"
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    row = Result("R", f"dc01{evil}", Status.FAIL, Severity.HIGH, "t", f"bad {evil}",
+                 failed_objects=(evil,), counts={"total": 1, "failed": 1, "errors": 0})
+    md = MarkdownReporter().render(RunReport(t0, t0, "inv.yml", (row,), ("dc01",)))
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", md)
+    assert "RED" in md and "evil" in md  # the text stays; only the control goes
