@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from checker.cli_inventory import color as _color
@@ -75,14 +75,23 @@ def _warn_insecure(prepared: Prepared) -> None:
         print(f"warning: {warning}", file=sys.stderr)
 
 
-def _check_outputs(specs: list[tuple[str, str | None]], args: argparse.Namespace) -> None:
+def _check_outputs(specs: list[tuple[str, str | None]], args: argparse.Namespace,
+                   sources: Sequence[str]) -> None:
     """Every file a run will write, checked before anything is contacted (--remediation-out
     has its own check)."""
-    from checker.paths import check_output_file, check_report_files
+    from checker.paths import check_distinct_files, check_output_file, check_report_files
 
     check_report_files(specs)
     if args.save_facts:
         check_output_file(args.save_facts, "--save-facts")
+    outputs = [(f"--report {name}", path) for name, path in specs if path not in (None, "-")]
+    outputs += [("--save-facts", args.save_facts)] if args.save_facts else []
+    inputs = [("the inventory", source) for source in sources]
+    inputs += [(flag, value) for flag, value in (("--from-facts", args.from_facts),
+               ("--waivers", args.waivers)) if value]
+    if args.history and "://" not in args.history:
+        outputs.append(("--history", args.history))
+    check_distinct_files(outputs, inputs)
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
@@ -91,10 +100,10 @@ def cmd_apply(args: argparse.Namespace) -> int:
     from checker.runner import prepare, run
 
     specs = report_specs(args.report)
-    _check_outputs(specs, args)
     opts = _options(args, save_facts=args.save_facts, from_facts=args.from_facts,
                     waivers=args.waivers, strict_waivers=args.strict_waivers,
                     history=args.history, estate=args.estate)
+    _check_outputs(specs, args, opts.sources)
     if args.remediate and not args.yes and not sys.stdin.isatty():
         from checker.errors import InputError
 

@@ -39,3 +39,20 @@ def check_report_files(specs: list[tuple[str, str | None]]) -> None:
     for name, path in specs:
         if path not in (None, "-"):
             check_output_file(path, f"--report {name}")
+
+
+def check_distinct_files(outputs: list[tuple[str, str]], inputs: list[tuple[str, str]]) -> None:
+    """(option, path) pairs: two outputs of one run naming one file, or an output naming a
+    file the run reads (the SQLite history, --from-facts, the inventory), would have the
+    second write destroy the first (`--report json:runs.db --history runs.db` wrote the
+    report over the history)."""
+    seen: dict[str, str] = {}
+    for option, path in [*inputs, *outputs]:
+        p = Path(path)
+        if p.exists() and not p.is_file():
+            continue  # a device (/dev/stdout) or a folder source: nothing to overwrite
+        key = os.path.realpath(p)
+        if key in seen and (option, path) in outputs:
+            raise InputError(f"{option}: {path} is also {seen[key]}: one would overwrite "
+                             "the other")
+        seen.setdefault(key, f"{option} {path}")
