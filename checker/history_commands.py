@@ -50,12 +50,20 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _say(line: str) -> None:
+    """One line for the terminal: stored hosts, objects and messages come from the directory
+    and may hold escape sequences or control characters (removed, as the console does)."""
+    from checker.reporters.terminal import plain
+
+    print(plain(line))
+
+
 def print_runs(runs: list[RunInfo]) -> None:
     print(f"{'run':>6}  {'started (UTC)':16}  exit  {'pass':>5} {'fail':>5} {'error':>5}  "
           f"{'node':16}  estate")
     for r in runs:
         s = r.summary
-        print(f"{r.id:>6}  {_when(r.started_at)}  {r.exit_code:>4}  {s.get('pass', 0):>5} "
+        _say(f"{r.id:>6}  {_when(r.started_at)}  {r.exit_code:>4}  {s.get('pass', 0):>5} "
               f"{s.get('fail', 0):>5} {s.get('error', 0):>5}  {r.node or '-':16}  {r.estate}")
     print(f"{len(runs)} run(s)")
 
@@ -63,14 +71,14 @@ def print_runs(runs: list[RunInfo]) -> None:
 def print_run(run: StoredRun) -> None:
     info = run.info
     counts = ", ".join(f"{info.summary[k]} {k}" for k in COUNTED if info.summary.get(k))
-    print(f"run {info.id}: estate {info.estate}; node {info.node or '-'}; "
+    _say(f"run {info.id}: estate {info.estate}; node {info.node or '-'}; "
           f"inventory {info.inventory}")
     print(f"started {_when(info.started_at)} UTC; exit {info.exit_code}; {counts or 'no results'}")
-    print(f"hosts: {', '.join(sorted(run.hosts)) or '-'}")
+    _say(f"hosts: {', '.join(sorted(run.hosts)) or '-'}")
     for row in run.rows:
         if row.status != "pass":
             where = f"{row.host} / {row.object}" if row.object else row.host
-            print(f"  {row.status:8} {row.rule_id}  {where}  [{row.severity}]  {row.message}")
+            _say(f"  {row.status:8} {row.rule_id}  {where}  [{row.severity}]  {row.message}")
 
 
 def prune(store: HistoryStore, keep: str, estate: str | None) -> None:

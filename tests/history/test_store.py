@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 import subprocess
 import sys
@@ -237,3 +238,15 @@ def test_a_damaged_stored_run_is_named_not_an_internal_error(backend: Backend,
         proc = checker(*argv, "--history", backend.target)
         assert proc.returncode == 2, proc.stderr
         assert "run 1 is damaged" in proc.stderr and "internal error" not in proc.stderr
+
+
+def test_history_show_prints_directory_data_as_text(backend: Backend) -> None:
+    """A stored host, object or message holds what the directory held: `history show` used
+    to print its escape sequences (window title, clear screen, colours) to the terminal."""
+    evil = "CN=x\x1b]0;PWNED\x07\x1b[2J\x1b[31mred\x9b31m\x08\u202eevil"
+    save(backend.target, report([row("R", f"dc{evil}", "fail", (evil,), msg=evil)],
+                                (f"dc{evil}",)))
+    shown = checker("history", "show", "1", "--history", backend.target)
+    assert shown.returncode == 0, shown.stderr
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", shown.stdout)
+    assert "CN=x" in shown.stdout and "red" in shown.stdout and "evil" in shown.stdout
