@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from checker.errors import InputError
 from checker.facts.records import as_utc
@@ -23,6 +23,9 @@ from checker.history.sql import SqlStore
 from checker.history.store import Row, safe_target
 
 SCHEMA_LOCK = 0x636865636B6572  # "checker": one advisory lock id for migrations
+# A table another session keeps locked (a stuck migration, VACUUM FULL, LOCK TABLE) would
+# hold the run forever after its reports: past this wait it is a history error instead.
+LOCK_TIMEOUT_S = 120.0
 COPY_RESULTS = ("COPY results (run_id, pos, rule_id, host, object, status, original_status, "
                 "severity, rule_version, message) FROM STDIN")
 WHERE_PASSWORDS_GO = ("give it in PGPASSWORD, in ~/.pgpass, or in an environment variable "
@@ -40,23 +43,26 @@ def _driver() -> Any:
 
 def connection_args(url: str) -> tuple[str, dict[str, str]]:
     """(URL for libpq, extra keyword arguments); refuses a URL that holds a password, or that
-    libpq cannot parse (checked offline, before any host or server is contacted)."""
+    libpq cannot parse (checked offline, before any host or server is contacted). The query
+    reaches libpq as written: libpq decodes only %XX (a `+` stays a `+`, a space is %20)."""
     try:
         parts = urlsplit(url)
-        query = parse_qsl(parts.query, keep_blank_values=True)
     except ValueError as e:
         raise InputError(f"--history {safe_target(url)!r}: not a valid URL ({e})") from None
     extra: dict[str, str] = {}
-    for key, value in query:
-        if key == "password_env":
-            if value not in os.environ:
-                raise InputError(f"--history: password_env names {value!r}, which is not set")
-            extra["password"] = os.environ[value]
-    kept = [(k, v) for k, v in query if k != "password_env"]
-    keys = {k for k, _ in kept}
-    kept += [(k, v) for k, v in (("connect_timeout", "10"), ("application_name", "checker"))
+    kept: list[str] = []
+    for piece in filter(None, parts.query.split("&")):
+        key, _, value = piece.partition("=")
+        if unquote(key) != "password_env":
+            kept.append(piece)
+        elif unquote(value) in os.environ:
+            extra["password"] = os.environ[unquote(value)]
+        else:
+            raise InputError(f"--history: password_env names {unquote(value)!r}, which is not set")
+    keys = {unquote(piece.partition("=")[0]) for piece in kept}
+    kept += [f"{k}={v}" for k, v in (("connect_timeout", "10"), ("application_name", "checker"))
              if k not in keys]
-    libpq_url = urlunsplit(parts._replace(query=urlencode(kept)))
+    libpq_url = urlunsplit(parts._replace(query="&".join(kept)))
     if "password" in _parsed(libpq_url, url):
         raise InputError(f"--history {safe_target(url)!r}: a password in the URL would show "
                          f"in process lists and shell history; {WHERE_PASSWORDS_GO}")
@@ -88,9 +94,14 @@ class PostgresStore(SqlStore):
         self._psycopg = _driver()
         self.driver_errors = (self._psycopg.Error,)
         self._url, self._extra = connection_args(target)
+        # the URL's own ?options=-c lock_timeout=... wins over ours
+        self._lock_timeout = "lock_timeout" not in _parsed(self._url, target).get("options", "")
 
     def _connect(self) -> Any:
-        return self._psycopg.connect(self._url, autocommit=True, **self._extra)
+        conn = self._psycopg.connect(self._url, autocommit=True, **self._extra)
+        if self._lock_timeout:
+            conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S:g}s'")
+        return conn
 
     @contextmanager
     def _transaction(self, migrating: bool) -> Iterator[None]:

@@ -3,6 +3,7 @@ that fails after the run (damaged file, server down, refused login) with every r
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -171,3 +173,29 @@ def test_password_comes_from_the_environment_only(
     with open_store(url) as store:
         assert len(store.runs()) == 2
     assert shutil.which("pg_ctl") or postgres.bin_dir()  # the server really was started
+
+
+@pytest.mark.lab
+def test_a_locked_table_is_a_history_error_not_a_hang(
+        pg_server: postgres.PostgresServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another session holds the results table (a stuck migration, VACUUM FULL): the save
+    used to wait forever after the reports were written, and the gate never ended."""
+    from checker.history import postgres as backend
+    from checker.history.store import HistoryError
+    from checker.redact import Redactor
+    from checker.results import RunReport
+
+    url = pg_server.create_database("locked")
+    monkeypatch.setenv("PGPASSWORD", postgres.PASSWORD)
+    monkeypatch.setattr(backend, "LOCK_TIMEOUT_S", 1.0)
+    t = dt.datetime(2026, 11, 27, tzinfo=dt.timezone.utc)
+    with open_store(url) as store:
+        store.save(RunReport(t, t, "inv", (), ()), "lab", Redactor())  # creates the schema
+    import psycopg
+
+    with psycopg.connect(url) as holder:
+        holder.execute("LOCK TABLE results IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        with pytest.raises(HistoryError, match="lock timeout"), open_store(url) as store:
+            store.save(RunReport(t, t, "inv", (), ()), "lab", Redactor())
+        assert time.monotonic() - started < 30

@@ -159,3 +159,16 @@ def test_keep_and_estate_names() -> None:
     for bad in ("", "  ", "a\nb", "x" * 201):
         with pytest.raises(InputError, match="--estate"):
             check_estate(bad)
+
+
+def test_query_values_reach_libpq_as_written() -> None:
+    """libpq decodes %XX only: re-encoding the query form-style turned a space into `+`
+    (`options=-c lock_timeout=30s` became `-c+lock_timeout=30s`, refused by the server)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    url, _ = connection_args("postgresql://u@db/h?options=-c%20lock_timeout%3D30s"
+                             "&sslrootcert=/etc/a+b/ca.pem&application_name=nightly%20gate")
+    params = conninfo_to_dict(url)
+    assert params["options"] == "-c lock_timeout=30s"
+    assert params["sslrootcert"] == "/etc/a+b/ca.pem"
+    assert params["application_name"] == "nightly gate" and params["connect_timeout"] == "10"
