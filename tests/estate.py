@@ -61,3 +61,20 @@ def write_rules(root: Path, rules: Sequence[Mapping[str, Any]]) -> Path:
     path = root / "rules.yml"
     path.write_text(yaml.safe_dump(list(rules), sort_keys=False), encoding="utf-8")
     return path
+
+
+# A per-object Exchange rule with a `cmdlet` remediation: MRSProxy off on an EWS vdir.
+MRS_PROXY_RULE = {
+    "id": "T-MRS", "title": "t", "severity": "high", "hosts": "exchange_servers",
+    "facts": {"vdirs": "exchange.ews_virtual_directories"}, "for_each": "{{ vdirs }}",
+    "expect": [{"key": "item.mrs_proxy_enabled", "op": "eq", "value": True}],
+    "remediation": [{"name": "Enable MRSProxy", "kind": "cmdlet",
+                     "cmdlet": "Set-WebServicesVirtualDirectory",
+                     "parameters": {"Identity": "{{ item.identity }}", "MRSProxyEnabled": True}}],
+}
+
+
+def ews_vdir_row(identity: str) -> dict:
+    """An exchange.ews_virtual_directories fact: one virtual directory with MRSProxy off."""
+    vdir = {"identity": identity, "server": "EX01", "mrs_proxy_enabled": False}
+    return fact_row("exchange.ews_virtual_directories", [vdir])

@@ -17,7 +17,7 @@ from checker.results import RenderedTask
 from checker.runner import Options, prepare, run
 from checker.transports.base import get_transport
 from checker.wire.ps_quote import command_line
-from tests.estate import fact_row, write_estate, write_rules
+from tests.estate import MRS_PROXY_RULE, ews_vdir_row, write_estate, write_rules
 
 HOSTILE = "EX01\\EWS'; Remove-Item C:\\ -Recurse; '$(whoami)"
 
@@ -67,17 +67,9 @@ def test_transports_that_cannot_run_cmdlets_say_so() -> None:
 
 
 def test_rule_renders_hostile_directory_data_as_literals(tmp_path: Path) -> None:
-    vdir = {"identity": HOSTILE, "server": "EX01", "mrs_proxy_enabled": False}
-    inventory = write_estate(tmp_path, {"ex01": {"group": "exchange_servers", "facts": [
-        fact_row("exchange.ews_virtual_directories", [vdir])]}})
-    rules = write_rules(tmp_path, [{
-        "id": "T-MRS", "title": "t", "severity": "high", "hosts": "exchange_servers",
-        "facts": {"vdirs": "exchange.ews_virtual_directories"}, "for_each": "{{ vdirs }}",
-        "expect": [{"key": "item.mrs_proxy_enabled", "op": "eq", "value": True}],
-        "remediation": [{"name": "Enable MRSProxy", "kind": "cmdlet",
-                         "cmdlet": "Set-WebServicesVirtualDirectory",
-                         "parameters": {"Identity": "{{ item.identity }}",
-                                        "MRSProxyEnabled": True}}]}])
+    inventory = write_estate(tmp_path, {"ex01": {"group": "exchange_servers",
+                                                 "facts": [ews_vdir_row(HOSTILE)]}})
+    rules = write_rules(tmp_path, [MRS_PROXY_RULE])
     report, _ = run(prepare(Options(inventory=str(inventory), rules=[str(rules)])))
     (row,) = [r for r in report.results if r.rule_id == "T-MRS"]
     (task,) = row.remediation
@@ -104,24 +96,15 @@ def test_playbook_reaches_an_exchange_host_through_winrm(tmp_path: Path) -> None
     from checker.delivery import write_plan
     from tests.ansible_yaml import load_playbook
 
-    vdir = {"identity": "EX01\\EWS (Default Web Site)", "server": "EX01",
-            "mrs_proxy_enabled": False}
+    rows = [ews_vdir_row("EX01\\EWS (Default Web Site)")]
     exchange = {"ansible_connection": "psrp", "ansible_port": 80, "ansible_psrp_protocol": "http",
                 "ansible_psrp_configuration_name": "Microsoft.Exchange",
                 "ansible_psrp_path": "PowerShell"}
     inventory = write_estate(tmp_path, {
-        "ex01": {"group": "exchange_servers", "vars": exchange,
-                 "facts": [fact_row("exchange.ews_virtual_directories", [vdir])]},
-        "ex02": {"group": "exchange_servers",
-                 "vars": {"ansible_connection": "psrp", "ansible_psrp_protocol": "http"},
-                 "facts": [fact_row("exchange.ews_virtual_directories", [vdir])]}})
-    rules = write_rules(tmp_path, [{
-        "id": "T-MRS", "title": "t", "severity": "high", "hosts": "exchange_servers",
-        "facts": {"vdirs": "exchange.ews_virtual_directories"}, "for_each": "{{ vdirs }}",
-        "expect": [{"key": "item.mrs_proxy_enabled", "op": "eq", "value": True}],
-        "remediation": [{"name": "Enable MRSProxy", "kind": "cmdlet",
-                         "cmdlet": "Set-WebServicesVirtualDirectory",
-                         "parameters": {"Identity": "{{ item.identity }}"}}]}])
+        "ex01": {"group": "exchange_servers", "vars": exchange, "facts": rows},
+        "ex02": {"group": "exchange_servers", "facts": rows,
+                 "vars": {"ansible_connection": "psrp", "ansible_psrp_protocol": "http"}}})
+    rules = write_rules(tmp_path, [MRS_PROXY_RULE])
     prepared = prepare(Options(inventory=str(inventory), rules=[str(rules)],
                                from_facts=str(tmp_path / "facts.json")))
     report, _ = run(prepared)

@@ -32,7 +32,7 @@ from checker.remediation.render import restricted_hosts, write_remediation
 from checker.results import RunReport
 from checker.runner import Options, prepare, run
 from tests.ansible_yaml import load_playbook
-from tests.estate import fact_row, write_estate, write_rules
+from tests.estate import MRS_PROXY_RULE, ews_vdir_row, write_estate, write_rules
 from tests.hostile_estate import build, payload
 
 LIBRARY = Path(__file__).parent.parent / "data" / "ansible_library"
@@ -166,18 +166,9 @@ def _probe_plugin(folder: Path) -> None:
 
 def _exchange_report(work: Path, evil: str) -> RunReport:
     """Two Exchange servers whose EWS virtual directory (named by `evil`) has MRSProxy off."""
-    vdir = {"identity": evil, "server": "EX", "mrs_proxy_enabled": False}
-    rows = [fact_row("exchange.ews_virtual_directories", [vdir])]
-    inventory = write_estate(work, {h: {"group": "exchange_servers", "facts": rows}
+    inventory = write_estate(work, {h: {"group": "exchange_servers", "facts": [ews_vdir_row(evil)]}
                                     for h in ("ex01", "ex02")})
-    rules = write_rules(work, [{
-        "id": "T-MRS", "title": "t", "severity": "high", "hosts": "exchange_servers",
-        "facts": {"vdirs": "exchange.ews_virtual_directories"}, "for_each": "{{ vdirs }}",
-        "expect": [{"key": "item.mrs_proxy_enabled", "op": "eq", "value": True}],
-        "remediation": [{"name": "Enable MRSProxy", "kind": "cmdlet",
-                         "cmdlet": "Set-WebServicesVirtualDirectory",
-                         "parameters": {"Identity": "{{ item.identity }}",
-                                        "MRSProxyEnabled": True}}]}])
+    rules = write_rules(work, [MRS_PROXY_RULE])
     report, _ = run(prepare(Options(inventory=str(inventory), rules=[str(rules)])))
     return report
 
