@@ -18,6 +18,7 @@ from checker.paths import default_rules_dirs
 
 if TYPE_CHECKING:
     from checker.reporters.progress import HostLines, LiveLine
+    from checker.results import RunReport
     from checker.runner import Options, Prepared
 
 
@@ -123,8 +124,19 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
         report = remediate(prepared, report, args.yes, color)
     skip_console = args.remediate  # remediate has shown the console view already
-    _, code = deliver(prepared, report, specs, _note, color, skip_console, args.remediation_out)
+    final, code = deliver(prepared, report, specs, _note, color, skip_console,
+                          args.remediation_out)
+    if code != report.exit_code and (args.remediate or ("console", None) in specs):
+        _console_epilogue(prepared, report, final, code)
     return code
+
+
+def _console_epilogue(prepared: Prepared, shown: RunReport, final: RunReport, code: int) -> None:
+    """The console view ended with its exit code before the history, a report file or the
+    plan failed: a log of stdout alone must not end on a code the run did not exit with."""
+    for row in final.results[len(shown.results):]:
+        print(prepared.redactor.text(f"ERROR {row.rule_id}: {row.message}"))
+    print(f"Exit code {code}: an output failed after the summary above (see stderr).")
 
 
 def _note(line: str) -> None:

@@ -55,3 +55,15 @@ def test_gather_to_a_full_disk_is_an_error_with_its_cause(capsys) -> None:
     assert main(["gather", DEMO, "-o", FULL]) == 2
     err = capsys.readouterr().err
     assert "internal error" not in err and "No space left on device" in err
+
+
+def test_stdout_never_ends_on_an_exit_code_the_run_did_not_exit_with(tmp_path, capsys) -> None:
+    """The console printed `Exit code 0.` and then the history failed: a cron log of stdout
+    ended on 0 for a run that exited 2."""
+    damaged = tmp_path / "runs.db"
+    damaged.write_text("not a database\n")
+    assert main(["apply", DEMO, *PASSING, "--history", str(damaged)]) == 2
+    out = capsys.readouterr().out.strip().splitlines()
+    assert "Exit code 0." in out[-3]
+    assert out[-2].startswith("ERROR checker.history: the run was not stored in the history")
+    assert out[-1].startswith("Exit code 2: ")
