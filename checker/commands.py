@@ -92,6 +92,9 @@ def _check_outputs(specs: list[tuple[str, str | None]], args: argparse.Namespace
                ("--waivers", args.waivers)) if value]
     if args.history and "://" not in args.history:
         outputs.append(("--history", args.history))
+    if args.remediation_out:  # the plan's fixed names (host scripts are hashed apart)
+        outputs += [("--remediation-out", f"{args.remediation_out}/{name}")
+                    for name in ("plan.md", "playbook.yml")]
     check_distinct_files(outputs, inputs)
 
 
