@@ -101,11 +101,16 @@ def test_incident_plan_on_a_legacy_build(lab: Any) -> None:
     synchronizes)."""
     env = lab("connector-schema-stale-legacy")
     out = env.dir / "plan"
-    apply(env, "--remediation-out", str(out))
+    _, report, _ = apply(env, "--remediation-out", str(out))
     md = (out / "plan.md").read_text()
-    assert "DirectorySyncClientCmd" not in md
     assert md.index("Upgrade Entra Connect Sync") < md.index("Refresh the directory schema") \
         < md.index("Start-ADSyncSyncCycle -PolicyType Initial")
+    # the build's own legacy command is named, and why it is not the remedy; nothing runs it
+    assert "DirectorySyncClientCmd.exe\" Initial" in md and "not the remedy" in md
+    runnable = [t for tasks in report["remediation_plan"].values() for t in tasks
+                if t["kind"] != "manual"]
+    assert not any("DirectorySyncClientCmd" in t.get("script", "")
+                   for t in runnable)
 
 
 def test_remediate_turns_the_incident_green(lab: Any) -> None:
