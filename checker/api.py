@@ -5,13 +5,18 @@ templating, credentials); checker does the rest exactly as `checker apply` does.
     settings = Settings(rules=("rules",), profile="pre-migration", reports=("json:out.json",))
     estate = Estate.of(groups, hostvars, under_test, source="inventory.yml")
     prepared = prepare(settings, estate)     # validates everything; raises InputError
-    rows = gather_host("dc01", hostvars["dc01"], planned_facts(prepared, "dc01"))
-    outcome = conclude(prepared, {"dc01": rows, ...}, settings)  # reports, history, plan
+    shared = {"dc01": []}                    # facts a domain's DCs give alike, left out
+    rows = gather_host("dc01", hostvars["dc01"], planned_facts(prepared, "dc01"),
+                       shared=shared["dc01"])
+    outcome = conclude(prepared, {"dc01": rows, ...}, settings, shared=shared)
     outcome.exit_code                        # 0 / 1 / 2, as `checker apply`
 
 Facts travel between the steps as JSON rows (the evidence-file form, secrets masked), so an
 engine can carry them between processes. Every step except `gather_host` is pure apart
-from the reports and history it is asked to write.
+from the reports and history it is asked to write, and from what `conclude` gathers last as
+`checker apply` does: the facts every DC of a domain gives alike (read once, by the first
+host in plan order that reached it), hosts outside the engine's play that serve `from:`
+facts, and facts built from other hosts' facts.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from checker.collectors.base import load_all
 from checker.delivery import check_remediation_out, deliver
 from checker.errors import InputError
 from checker.facts.model import FactKey, FactStore
-from checker.gather import gather
+from checker.facts.records import to_json
+from checker.gather import Deferred, first_pass, read_shared
 from checker.gather import gather_host as gather_planned
 from checker.gather_inputs import gather_missing_inputs, needs_inputs
 from checker.inventory.model import Host, Inventory
@@ -59,7 +65,8 @@ class Settings:
     estate: str | None = None  # the history's estate name (default: node and inventory)
     reports: Sequence[str] = ()
     timeout: float = 60.0
-    forks: int = 10  # for hosts outside the engine's play that only serve `from:` facts
+    # for what `conclude` gathers itself: shared facts, hosts outside the engine's play
+    forks: int = 10
     save_facts: str | None = None
     remediation_out: str | None = None
 
@@ -145,15 +152,24 @@ def gather_host(
     facts: Sequence[Mapping[str, Any]],
     timeout: float = 60.0,
     secrets: Sequence[str] = (),
+    shared: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Gather `facts` (as `planned_facts` gives them) from one host with checker's own
     transport for its `ansible_connection`. Never raises for an unreachable host: its facts
     come back with status `error`. Secret values (the host's own, and `secrets`) are
-    masked in every row."""
+    masked in every row. With `shared` (a list), a fact every DC of the host's domain (or
+    forest) gives alike is not read: `{"collector", "params", "share"}` is appended to
+    `shared` instead, and `conclude(..., shared=...)` has it read once, as `checker apply`
+    reads it."""
     host = Host(name, dict(hostvars), ("all",))
     keys = tuple(FactKey.of(f["collector"], f.get("params") or {}) for f in facts)
     redactor = Redactor({*host.secret_values(), *secrets})
-    gathered = gather_planned(HostPlan(host, host.connection, keys, ()), timeout, redactor)
+    defer: dict[FactKey, str] | None = None if shared is None else {}
+    gathered = gather_planned(HostPlan(host, host.connection, keys, ()), timeout, redactor,
+                              defer)
+    if shared is not None and defer:
+        shared.extend({"collector": k.collector, "params": to_json(k.param_dict), "share": s}
+                      for k, s in defer.items())
     return list(evidence.dump({name: gathered}, redactor)["hosts"][name]["facts"])
 
 
@@ -176,24 +192,18 @@ def conclude(
     gathered: Mapping[str, FactRows],
     settings: Settings | None = None,
     started: dt.datetime | None = None,
+    shared: Mapping[str, FactRows] | None = None,
 ) -> Outcome:
     """Evaluate every selected rule over the gathered facts; then write the reports, store
-    the history and write the remediation plan as `checker apply` does. Hosts outside
-    `under_test` that serve `from:` facts (left out by the engine's --limit) are gathered
-    here, with checker's transports and forks, as `checker apply --limit` does; a host under
-    test missing from `gathered` is not: its rules are `error`. `started` is when the run
-    began, before gathering (as `checker apply` counts it); now when not given."""
+    the history and write the remediation plan as `checker apply` does. First, what the
+    engine left (`_gather_rest`) is gathered with checker's transports and forks; a host
+    under test missing from `gathered` is not: its rules are `error`. `shared`: each host's
+    share keys from `gather_host(shared=...)`. `started` is when the run began, before
+    gathering (as `checker apply` counts it); now when not given."""
     settings = settings or Settings()
     started = started or dt.datetime.now(dt.timezone.utc)
     store = _store(gathered)
-    missing = [hp for hp in prepared.plan.hosts if hp.facts and hp.host.name not in store
-               and hp.host.name not in prepared.under_test]
-    if missing:
-        opts = prepared.options
-        store.update(gather(Plan(tuple(missing)), opts.forks, opts.timeout, prepared.redactor))
-    opts = prepared.options
-    gather_missing_inputs(prepared.plan, prepared.inventory, store, opts.forks, opts.timeout,
-                          prepared.redactor)
+    _gather_rest(prepared, store, _deferred(shared or {}))
     report = conclude_run(prepared, store, started)
     notes: list[str] = []
     specs = [parse_spec(s) for s in settings.reports]
@@ -201,6 +211,31 @@ def conclude(
         report, code = deliver(prepared, report, specs, notes.append,
                                remediation_out=settings.remediation_out)
     return Outcome(report, code, out.getvalue(), tuple(notes))
+
+
+def _gather_rest(prepared: Prepared, store: FactStore, deferred: Deferred) -> None:
+    """As `checker apply --limit` gathers them: hosts outside `under_test` that serve `from:`
+    facts (the engine's --limit left them out); then every shared fact on its owner, chosen
+    over the whole plan (checker.gather.read_shared); then facts built from other hosts'
+    facts. `store` is updated."""
+    opts, redactor = prepared.options, prepared.redactor
+    missing = [hp for hp in prepared.plan.hosts if hp.facts and hp.host.name not in store
+               and hp.host.name not in prepared.under_test]
+    if missing:
+        more, later = first_pass(Plan(tuple(missing)), opts.forks, opts.timeout, redactor)
+        store.update(more)
+        deferred.update(later)
+    read_shared(prepared.plan, store, deferred, opts.forks, opts.timeout, redactor)
+    gather_missing_inputs(prepared.plan, prepared.inventory, store, opts.forks, opts.timeout,
+                          redactor)
+
+
+def _deferred(shared: Mapping[str, FactRows]) -> Deferred:
+    try:
+        return {host: {FactKey.of(r["collector"], r.get("params") or {}): str(r["share"])
+                       for r in rows} for host, rows in shared.items()}
+    except (KeyError, TypeError, ValueError) as e:
+        raise InputError(f"a shared fact's key is malformed: {e}") from None
 
 
 def _store(gathered: Mapping[str, FactRows]) -> FactStore:

@@ -10,7 +10,7 @@ import contextlib
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -39,10 +39,30 @@ def gather(
     in inventory order that reached the domain (or forest) reads them in a second pass, and
     the others record where they were read."""
     redactor = redactor or Redactor()
-    deferred: dict[str, dict[FactKey, str]] = {}
+    store, deferred = first_pass(plan, forks, timeout, redactor, progress)
+    return read_shared(plan, store, deferred, forks, timeout, redactor, progress)
+
+
+Deferred = dict[str, dict[FactKey, str]]  # host -> {fact it left to one host: share key}
+
+
+def first_pass(plan: Plan, forks: int, timeout: float, redactor: Redactor,
+               progress: Progress | None = None) -> tuple[FactStore, Deferred]:
+    """Every host's own facts; the shared ones are left out, their share keys returned."""
+    deferred: Deferred = {}
     store = _gather_all(
         [hp for hp in plan.hosts if hp.facts], forks, timeout, progress, redactor,
         lambda hp: gather_host(hp, timeout, redactor, deferred.setdefault(hp.host.name, {})))
+    return store, deferred
+
+
+def read_shared(plan: Plan, store: FactStore, deferred: Mapping[str, Mapping[FactKey, str]],
+                forks: int, timeout: float, redactor: Redactor,
+                progress: Progress | None = None) -> FactStore:
+    """The second pass: each shared fact read by its owner (see `_owners`), an `unavailable`
+    fact naming the owner on every other host that deferred it. `store` is updated. An
+    engine that gathers each host on its own (checker.api) calls it with the share keys its
+    hosts reported, so its results are those of `gather`."""
     owners = _owners(plan, store, deferred)
     second = _gather_all(
         [replace(hp, facts=keys) for hp, keys in owners.values()], forks, timeout, progress,
@@ -56,7 +76,8 @@ def gather(
 Owned = dict[str, tuple[HostPlan, tuple[FactKey, ...]]]  # host -> (its plan, keys it reads)
 
 
-def _owners(plan: Plan, store: FactStore, deferred: dict[str, dict[FactKey, str]]) -> Owned:
+def _owners(plan: Plan, store: FactStore,
+            deferred: Mapping[str, Mapping[FactKey, str]]) -> Owned:
     """Which host reads each shared fact: the first in plan order that deferred it (reached
     its DC); every other host gets an `unavailable` fact naming that host."""
     first: dict[tuple[str, FactKey], str] = {}
@@ -70,7 +91,7 @@ def _owners(plan: Plan, store: FactStore, deferred: dict[str, dict[FactKey, str]
             if owner == name:
                 owned[name] = (hp, (*owned.get(name, (hp, ()))[1], key))
             else:
-                store[name][key] = _elsewhere(hp, key, share, owner)
+                store.setdefault(name, {})[key] = _elsewhere(hp, key, share, owner)
     return owned
 
 

@@ -1,6 +1,7 @@
 """playbooks/gate.yml on the lab estate (Samba AD DC + WSMan/PSRP endpoint), against
 `checker apply` on the same estate: the same result set and gate on every scenario, a host
-that is down, and the run through ansible-runner (what AWX executes)."""
+that is down, two DCs of one domain (its objects read once), and the run through
+ansible-runner (what AWX executes)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ from tests.ansible.play import (
     gate_exit_code,
     result_set,
 )
-from tests.lab import estate
+from tests.lab import estate, samba
+from tests.lab.net import lab_ip
 
 pytestmark = pytest.mark.lab
 AADC = estate.AADC_NAME
@@ -175,3 +177,77 @@ def test_ansible_runner_runs_the_gate_as_awx_does(
                         if p.is_file())
     assert "Evaluate every rule" in artifacts  # the job events AWX would store
     assert_no_secret(lab, artifacts)
+
+
+# --- Two DCs of one domain: its objects are read once, by the first DC that reached it -----
+
+NICKNAMES = "mailuser-no-nickname"  # three Mail Users without mailNickname (per-object fails)
+
+
+@pytest.fixture(scope="module")
+def one_domain(lab_templates: samba.Templates,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Two DCs of one domain, the second with its own server object and dsServiceName
+    (samba.become_second_dc), as an inventory document: dc1 then dc2."""
+    root = tmp_path_factory.mktemp("gate-one-domain")
+    secret = root / "ad.password"
+    secret.write_text(samba.PASSWORD)
+    dcs = []
+    for n, ip in enumerate((lab_ip(34), lab_ip(35))):
+        dc = samba.start_scenario(lab_templates, NICKNAMES, root / f"dc{n}", ip)
+        if n:
+            dc.stop()
+            samba.become_second_dc(dc)
+            dc.start()
+        dcs.append(dc)
+    hosts = {f"dc{n + 1}": {"ansible_host": dc.ip, "checker_ldap_ca_file": str(dc.ca_file)}
+             for n, dc in enumerate(dcs)}
+    yield {"all": {"children": {"domain_controllers": {"hosts": hosts, "vars": {
+        "ansible_connection": "ldap", "ansible_user": samba.ADMIN,
+        "ansible_password": f"{{{{ lookup('file', '{secret}') }}}}"}}}}}
+    for dc in dcs:
+        dc.stop()
+
+
+def _both(doc: dict[str, Any], tmp_path: Path) -> tuple[int, dict[str, Any], dict[str, Any],
+                                                        subprocess.CompletedProcess[str]]:
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(yaml.safe_dump(doc, sort_keys=False))
+    code, cli = apply(inventory, tmp_path / "cli.json")
+    proc, play = gate(inventory, tmp_path / "play.json")
+    assert_same_run(cli, play)
+    assert "Traceback" not in proc.stdout + proc.stderr and samba.PASSWORD not in proc.stdout
+    return code, cli, play, proc
+
+
+def _failed_objects(doc: dict[str, Any]) -> list[str]:
+    return sorted(o for r in doc["results"] for o in r.get("failed_objects") or ())
+
+
+def test_two_dcs_of_one_domain_read_it_once(one_domain: dict[str, Any], tmp_path: Path) -> None:
+    code, cli, play, proc = _both(one_domain, tmp_path)
+    assert code == gate_exit_code(proc) == 1
+    rows = {(r["rule_id"], r["host"]): r for r in play["results"]}
+    assert rows[("EXCH-MAILUSER-NICKNAME", "dc1")]["status"] == "fail"
+    skipped = rows[("EXCH-MAILUSER-NICKNAME", "dc2")]
+    assert skipped["status"] == "skipped"
+    assert "dc1 reads it for the domain lab.example.com" in skipped["message"]
+    assert _failed_objects(play) == _failed_objects(cli) == [
+        "nonick000", "nonick001", "nonick002"]  # each one once, not once per DC
+    assert not [r for r in play["results"] if r["status"] == "error"]
+
+
+def test_the_first_dc_down_leaves_the_domain_to_the_second(
+        one_domain: dict[str, Any], tmp_path: Path) -> None:
+    with socket.socket() as s:  # a port nothing listens on: dc1 is down
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    doc = json.loads(json.dumps(one_domain))
+    doc["all"]["children"]["domain_controllers"]["hosts"]["dc1"].update(
+        ansible_host="127.0.0.1", ansible_port=closed)
+    code, _, play, proc = _both(doc, tmp_path)
+    assert code == gate_exit_code(proc) == 1
+    on_dc1 = {s for _, host, s in result_set(play) if host == "dc1"}
+    assert "error" in on_dc1 and not on_dc1 & {"pass", "fail"}
+    assert ("EXCH-MAILUSER-NICKNAME", "dc2", "fail") in result_set(play)
+    assert _failed_objects(play) == ["nonick000", "nonick001", "nonick002"]

@@ -18,8 +18,10 @@ class ActionModule(run.CheckerAction):
             settings = run.settings(args, task_vars, self._templar)
             estate, _, results = run.estate(task_vars, self._loader, args["gathered"])
             prepared = run.api.prepare(settings, estate)
-            gathered = _gathered(results, prepared)
-            outcome = run.api.conclude(prepared, gathered, settings, _started(task_vars))
+            gathered = _registered(results, prepared, "checker_facts")
+            shared = _registered(results, prepared, "checker_shared")
+            outcome = run.api.conclude(prepared, gathered, settings, _started(task_vars),
+                                       shared)
         except run.InputError as e:
             return {**result, **run.input_failure(e)}
         except run.CheckerError as e:  # e.g. the history database cannot be written
@@ -51,12 +53,13 @@ def _started(task_vars: dict[str, Any]) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(stamp)) if stamp else None
 
 
-def _gathered(results: dict[str, Any], prepared: Any) -> dict[str, Any]:
-    """The rows each planned host's gather task registered."""
+def _registered(results: dict[str, Any], prepared: Any, field: str) -> dict[str, Any]:
+    """What each planned host's gather task registered under `field`: its fact rows
+    (checker_facts), or the facts it left to one host of its domain (checker_shared)."""
     out: dict[str, Any] = {}
     for hp in prepared.plan.hosts:
         raw = results.get(hp.host.name)
-        rows = raw.get("checker_facts") if hp.facts and isinstance(raw, dict) else None
+        rows = raw.get(field) if hp.facts and isinstance(raw, dict) else None
         if rows:
             out[hp.host.name] = rows
     return out

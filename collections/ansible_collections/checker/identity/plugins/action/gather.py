@@ -31,16 +31,21 @@ class ActionModule(run.CheckerAction):
             return {**result, **run.input_failure(run.InputError("\n".join(problems)))}
         timeout = args["timeout"] or float(self._templar.template(
             task_vars.get("checker_timeout", 60.0)))
-        rows = run.api.gather_host(host, hostvars, facts, timeout)
+        shared: list[dict[str, Any]] = []  # read once per domain by the evaluate task
+        rows = run.api.gather_host(host, hostvars, facts, timeout, shared=shared)
         errors = [r for r in rows if r["status"] == "error"]
-        result.update(changed=False, checker_facts=rows, failed=bool(errors),
-                      msg=_summary(rows, errors))
+        result.update(changed=False, checker_facts=rows, checker_shared=shared,
+                      failed=bool(errors), msg=_summary(rows, errors, shared))
         return result
 
 
-def _summary(rows: list[dict[str, Any]], errors: list[dict[str, Any]]) -> str:
+def _summary(rows: list[dict[str, Any]], errors: list[dict[str, Any]],
+             shared: list[dict[str, Any]]) -> str:
     if not errors:
-        return f"gathered {len(rows)} fact(s)"
+        later = sorted({s["share"] for s in shared})
+        return f"gathered {len(rows)} fact(s)" + (
+            f"; {len(shared)} shared fact(s) of the {', '.join(later)} are read once, by the "
+            "first host that reached it" if later else "")
     reasons = sorted({(r.get("provenance") or {}).get("error") or "error" for r in errors})
     return (f"{len(errors)} of {len(rows)} fact(s) could not be gathered "
             f"(their rules will be `error`): {'; '.join(reasons)}")

@@ -6,7 +6,9 @@ module: evaluate
 short_description: Evaluate checker's rules over every gathered host and apply the gate
 description:
   - Runs on the controller, once (C(run_once=true)), after M(checker.identity.gather).
-    Evaluates every selected rule, writes checker's reports and history, and fails when
+    Reads the facts the gather tasks left to one host per domain or forest (on the first host
+    in inventory order that reached it, C(-f) forks at a time), then evaluates every selected
+    rule, writes checker's reports and history, and fails when
     C(checker apply) would exit non-zero.
   - The result carries C(rc) and C(exit_code) with the meaning they have for
     C(checker apply) (0 passed, 1 a fail at or above C(fail_on), 2 an error, e.g. a host

@@ -11,6 +11,11 @@ description:
     C(ansible_connection) (C(ldap), C(psrp), C(adsync_export), C(snapshot)).
   - Ansible's own connection to the host is never used; delegate the task to C(localhost) so
     Ansible does not need a connection plugin for C(ldap) hosts.
+  - A fact that every DC of a domain (or forest) gives alike, such as the domain's
+    recipients, is not read here. Its share key goes into C(checker_shared), and
+    M(checker.identity.evaluate) has it read once, by the first host in inventory order that
+    reached that domain, as C(checker apply) does. The other DCs' rules that need it are
+    C(skipped), naming that host.
   - A fact that cannot be gathered (unreachable, refused bind, timeout) fails the task for that
     host and is kept as an C(error) fact, so M(checker.identity.evaluate) reports its rules as
     C(error); use C(ignore_errors=true) so the host stays in the play.
@@ -37,6 +42,13 @@ EXAMPLES = r"""
 RETURN = r"""
 checker_facts:
   description: The host's facts as checker's evidence rows (secrets masked).
+  returned: always
+  type: list
+  elements: dict
+checker_shared:
+  description:
+    - The facts left to one host of the domain or forest, each with its C(collector),
+      C(params) and C(share) key (for example C(domain lab.example.com)).
   returned: always
   type: list
   elements: dict

@@ -78,7 +78,8 @@ def require_checker() -> None:
 
 
 def settings(args: Mapping[str, Any], task_vars: Mapping[str, Any], templar: Any) -> Any:
-    """api.Settings from the action's arguments, else the checker_* variables."""
+    """api.Settings from the action's arguments, else the checker_* variables; forks from
+    Ansible's -f/--forks."""
     values: dict[str, Any] = {}
     for arg, (var, kind) in SETTINGS.items():
         value = args.get(arg)
@@ -87,6 +88,8 @@ def settings(args: Mapping[str, Any], task_vars: Mapping[str, Any], templar: Any
         if value is None or value == "":
             continue
         values[arg] = _coerce(arg, kind, value)
+    if task_vars.get("ansible_forks"):  # -f: what checker gathers itself runs as wide
+        values["forks"] = int(task_vars["ansible_forks"])
     return api.Settings(**values)
 
 
