@@ -68,7 +68,7 @@ class Cmdlet(TaskKind):
     host's endpoint as a command, never as script text, so it runs on NoLanguage endpoints
     (Microsoft.Exchange, JEA). In the .ps1 and the playbook it runs as is in the Exchange
     Management Shell, and in any other Windows PowerShell through the host's Exchange endpoint
-    (`http://<host>/PowerShell/`, Kerberos; implicit remoting of just that cmdlet, since that
+    (`http://<its FQDN>/PowerShell/`, Kerberos; implicit remoting of just that cmdlet, since that
     endpoint takes no script blocks). A step removes the session and the module it opened, as
     Microsoft asks (Exchange limits each admin's concurrent sessions): a playbook task is a
     process of its own, and a plan may hold a step per object."""
@@ -76,11 +76,14 @@ class Cmdlet(TaskKind):
     runs = True
 
     def script(self, task: RenderedTask) -> str | None:
-        name, server = quote_string(task.cmdlet or ""), quote_string(task.host)
+        name = quote_string(task.cmdlet or "")
+        # The step runs on the Exchange server itself (the .ps1's header and the playbook
+        # say so): Kerberos needs that server's own FQDN, whatever the inventory calls it.
         return ("$exchange = $null\n$imported = $null\n"
                 f"if (-not (Get-Command {name} -ErrorAction SilentlyContinue)) {{\n"
+                "    $fqdn = [System.Net.Dns]::GetHostEntry($env:COMPUTERNAME).HostName\n"
                 "    $exchange = New-PSSession -ConfigurationName 'Microsoft.Exchange' "
-                f"-ConnectionUri ('http://{{0}}/PowerShell/' -f {server}) "
+                "-ConnectionUri ('http://{0}/PowerShell/' -f $fqdn) "
                 "-Authentication Kerberos\n"
                 f"    $imported = Import-PSSession $exchange -CommandName {name} -AllowClobber\n"
                 f"}}\ntry {{\n    {task.script or ''}\n}} finally {{\n"

@@ -210,8 +210,12 @@ def test_exchange_play_reaches_winrm_and_opens_the_exchange_session(
     for host, result in ran.items():
         script = result["script"]
         assert script == script_of(tasks[host])  # the .ps1's step, verbatim
+        # the step runs on the Exchange server: Kerberos to its own FQDN, not the inventory
+        # name (which may be an alias or a short name)
+        assert "$fqdn = [System.Net.Dns]::GetHostEntry($env:COMPUTERNAME).HostName" in script
         assert ("New-PSSession -ConfigurationName 'Microsoft.Exchange' -ConnectionUri "
-                f"('http://{{0}}/PowerShell/' -f '{host}') -Authentication Kerberos") in script
+                "('http://{0}/PowerShell/' -f $fqdn) -Authentication Kerberos") in script
+        assert host not in script
         assert ("Import-PSSession $exchange -CommandName 'Set-WebServicesVirtualDirectory'"
                 in script)
     assert sorted(ran) == ["ex01", "ex02"]
