@@ -56,12 +56,15 @@ class ConsoleReporter(Reporter):
 
     def render_drift(self, drift: DriftReport) -> str:
         drift = cleaned(drift, self.text)
-        out = [f"checker drift: {_run(drift.before)} -> {_run(drift.after)}", ""]
+        out = [f"checker drift: {_run(drift.before)} -> {_run(drift.after)}",
+               f"estate: {drift.after.estate or drift.after.inventory}", ""]
         for change in CHANGE_ORDER:
             items = [i for i in drift.items if i.change is change]
             if items:
                 out += [f"{CHANGE_TITLES[change]} ({len(items)})", *map(self._drift_row, items), ""]
-        if not drift.items:
+        if drift.before is None:  # several estates may share the history: say which one
+            out += ["No earlier run of this estate: nothing to compare yet.", ""]
+        elif not drift.items:
             out += ["No change since the previous run.", ""]
         counts = drift.counts()
         parts = [f"{counts[c.value]} {c.value}" for c in CHANGE_ORDER if counts[c.value]]

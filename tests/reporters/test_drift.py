@@ -30,8 +30,12 @@ def test_console_groups_worse_first(drift_report: DriftReport) -> None:
 def test_console_nothing_changed(drift_report: DriftReport) -> None:
     empty = DriftReport(before=None, after=drift_report.after, items=())
     text = ConsoleReporter().render_drift(empty)
-    assert "(no earlier run)" in text and "No change since the previous run." in text
+    assert "(no earlier run)" in text and "No change since the previous run." not in text
+    assert "estate: inv.yml\n" in text  # which of the estates sharing the history
+    assert "No earlier run of this estate: nothing to compare yet." in text
     assert text.endswith("Drift: nothing changed; 0 for the worse. Exit code 0.\n")
+    same = DriftReport(before=drift_report.before, after=drift_report.after, items=())
+    assert "No change since the previous run." in ConsoleReporter().render_drift(same)
 
 
 def test_json_drift_document(drift_report: DriftReport) -> None:
