@@ -7,6 +7,12 @@
 The Exchange schema extension is backdated (offline, with the relax control) to the lab's
 anchor, months before now, and the Connect server's times are written relative to that
 same anchor: the estate has a believable history, and nothing lies in the future.
+
+A scenario's `forests:` adds further forests (tests/lab/forests.py), each with a DC of its
+own in `domain_controllers`, seeded with a directory scenario of that forest and extended
+for Exchange at its own time (`exchange_extended: anchor+30d`). The Connect server then has
+one AD connector per forest. A forest's template DCs are built the first time a scenario
+needs it, in the same cache folder.
 Throwaway credentials live under DIR/credentials; the inventory reads them with
 `lookup('file', ...)`, so they are never on a command line.
 """
@@ -32,7 +38,9 @@ from typing import Any
 import yaml
 
 from tests.lab import samba
+from tests.lab.forests import LAB, Forest
 from tests.lab.net import lab_ip
+from tests.lab.psrp.scenario import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = Path(__file__).parent / "scenarios" / "estate"
@@ -40,7 +48,7 @@ PSRP_USER = "LAB\\svc-aadc"
 EXCHANGE_USER = "LAB\\svc-exchange"
 EXCHANGE_NAME = "ex01.lab.example.com"
 ROUTING_DOMAIN = "contoso.mail.onmicrosoft.com"
-DC_NAME = "dc01.lab.example.com"
+DC_NAME = "dc01.lab.example.com"  # the lab forest's DC; another forest's is dc01.<its domain>
 AADC_NAME = "aadc01.lab.example.com"
 ANCHOR_AGE = dt.timedelta(days=120)
 
@@ -88,19 +96,23 @@ class Lab:
         return self.dir / "inventory.yml"
 
 
-def templates(cache: Path) -> tuple[samba.Templates, dt.datetime]:
-    """Stopped template DCs (built once per cache folder) and their backdated anchor."""
-    marker = cache / "anchor.txt"
+def templates(cache: Path, forest: Forest = LAB) -> tuple[samba.Templates, dt.datetime]:
+    """Stopped template DCs of `forest` (built once per cache folder, the lab forest's in it
+    and another forest's in a subfolder) and the anchor their Exchange extension is
+    backdated to (the lab forest's, for every forest)."""
+    folder = cache if forest == LAB else cache / forest.netbios.lower()
+    anchor = None if forest == LAB else templates(cache)[1]
+    marker = folder / "anchor.txt"
     if marker.is_file():
-        ip = (cache / "ip.txt").read_text().strip()
-        t = samba.Templates(samba.SambaDC(cache / "plain", ip),
-                            samba.SambaDC(cache / "exchange", ip))
+        ip = (folder / "ip.txt").read_text().strip()
+        t = samba.Templates(samba.SambaDC(folder / "plain", ip, forest=forest),
+                            samba.SambaDC(folder / "exchange", ip, forest=forest))
         return t, dt.datetime.fromisoformat(marker.read_text().strip())
-    anchor = (dt.datetime.now(dt.timezone.utc) - ANCHOR_AGE).replace(microsecond=0)
+    anchor = anchor or (dt.datetime.now(dt.timezone.utc) - ANCHOR_AGE).replace(microsecond=0)
     ip = free_ip()
-    t = samba.build_templates(cache, ip)
+    t = samba.build_templates(folder, ip, forest)
     samba.backdate(t.exchange, anchor)
-    (cache / "ip.txt").write_text(ip)
+    (folder / "ip.txt").write_text(ip)
     marker.write_text(anchor.isoformat())
     return t, anchor
 
@@ -162,42 +174,57 @@ def up(name: str, folder: Path, cache: Path | None = None, timezone: str | None 
     (creds / "exchange.password").write_text(lab_password())
     for f in creds.iterdir():
         f.chmod(0o600)
-    t, anchor = templates(cache or lab.dir / "templates")
-    ip = free_ip()
-    # Samba's sockets live under the DC folder and Unix socket paths are short (108 bytes):
-    # keep the DC in a short folder of its own, whatever DIR is.
-    dc_root = Path(tempfile.mkdtemp(prefix="checker-lab-"))
-    dc = samba.start_scenario(t, spec["ad"], dc_root, ip, anchor)
+    cache = cache or lab.dir / "templates"
+    anchor = templates(cache)[1]
+    dcs: list[samba.SambaDC] = []
     started: list[int] = []
     try:
+        for directory in [{"ad": spec["ad"]}, *spec.get("forests", [])]:
+            dcs.append(start_dc(cache, directory, anchor))
         pid, port = start_psrp(lab, spec, anchor, timezone or spec.get("timezone"))
         started.append(pid)
         xpid, xport = start_exchange(lab, spec.get("exchange", "healthy"))
     except BaseException:
         for p in started:
             _stop(p)
-        dc.stop()
+        for dc in dcs:
+            dc.stop()
         raise
+    where = [{"ip": dc.ip, "root": str(dc.root), "forest": dc.forest.dns_domain} for dc in dcs]
     state = {"scenario": name, "anchor": anchor.isoformat(), "timezone": timezone,
-             "dc": {"ip": ip, "root": str(dc.root)},
+             "dc": where[0], "dcs": where,
              "psrp": {"pid": pid, "port": port}, "exchange": {"pid": xpid, "port": xport},
              "expected_failures": spec["expected_failures"],
              "expected_tasks": spec["expected_tasks"]}
     lab.state_file.write_text(json.dumps(state, indent=1))
-    lab.inventory.write_text(inventory(lab, dc, port, xport))
+    lab.inventory.write_text(inventory(lab, dcs, port, xport))
     return lab
 
 
-def inventory(lab: Lab, dc: samba.SambaDC, port: int, exchange_port: int) -> str:
+def start_dc(cache: Path, directory: dict[str, Any], anchor: dt.datetime) -> samba.SambaDC:
+    """A DC of the directory scenario's forest, seeded and started on a free address; its
+    Exchange extension at `exchange_extended` (a time like anchor+30d) when given."""
+    forest = samba.scenario_forest(samba.load_scenario(directory["ad"]))
+    t, _ = templates(cache, forest)
+    when = directory.get("exchange_extended")
+    extended_at = Clock(anchor, anchor).at(when) if when else None
+    # Samba's sockets live under the DC folder and Unix socket paths are short (108 bytes):
+    # keep the DC in a short folder of its own, whatever DIR is.
+    root = Path(tempfile.mkdtemp(prefix="checker-lab-"))
+    return samba.start_scenario(t, directory["ad"], root, free_ip(), anchor, extended_at)
+
+
+def inventory(lab: Lab, dcs: list[samba.SambaDC], port: int, exchange_port: int) -> str:
     creds = lab.dir / "credentials"
     doc = {"all": {"children": {
-        "domain_controllers": {"hosts": {DC_NAME: {
+        "domain_controllers": {"hosts": {dc_name(dc.forest): {
             "ansible_connection": "ldap",
             "ansible_host": dc.ip,
             "checker_ldap_url": f"ldaps://{dc.ip}",
             "checker_ldap_ca_file": str(dc.ca_file),
-            "ansible_user": samba.ADMIN,
-            "ansible_password": f"{{{{ lookup('file', '{creds / 'ad.password'}') }}}}"}}},
+            "ansible_user": dc.forest.admin,
+            "ansible_password": f"{{{{ lookup('file', '{creds / 'ad.password'}') }}}}"}
+            for dc in dcs}},
         "aadconnect": {"hosts": {AADC_NAME: _psrp_host(port, PSRP_USER, creds / "psrp.password")}},
         "exchange_servers": {"hosts": {EXCHANGE_NAME: _psrp_host(
             exchange_port, EXCHANGE_USER, creds / "exchange.password",
@@ -205,6 +232,11 @@ def inventory(lab: Lab, dc: samba.SambaDC, port: int, exchange_port: int) -> str
             "vars": {"checker_exchange_routing_domain": ROUTING_DOMAIN}}}}}
     head = f"# The lab estate for scenario {lab.state()['scenario']}: python -m tests.lab up\n"
     return head + yaml.safe_dump(doc, sort_keys=False)
+
+
+def dc_name(forest: Forest) -> str:
+    """The inventory name of a forest's DC: dc01.<its domain>."""
+    return f"dc01.{forest.dns_domain}"
 
 
 def _psrp_host(port: int, user: str, password_file: Path, **extra: str) -> dict[str, Any]:
@@ -223,9 +255,9 @@ def down(folder: Path) -> None:
     for endpoint in ("psrp", "exchange"):
         if endpoint in state:
             _stop(int(state[endpoint]["pid"]))
-    dc_root = Path(state["dc"]["root"])
-    samba.SambaDC(dc_root, state["dc"]["ip"]).stop()
-    shutil.rmtree(dc_root, ignore_errors=True)
+    for dc in state.get("dcs", [state["dc"]]):
+        samba.SambaDC(Path(dc["root"]), dc["ip"]).stop()
+        shutil.rmtree(dc["root"], ignore_errors=True)
     lab.state_file.unlink()
 
 

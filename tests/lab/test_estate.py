@@ -78,6 +78,8 @@ def test_scenario_gives_exactly_its_failures_and_tasks(lab: Any, name: str, zone
                      for ts in doc["remediation_plan"].values() for t in ts)
     for text in spec.get("expected_in_plan", []):
         assert text in " ".join(steps.split()), steps
+    for text in spec.get("expected_not_in_plan", []):
+        assert text not in " ".join(steps.split()), steps
     assert code == (1 if spec["expected_failures"] else 0)
     if name == "healthy":
         assert doc["summary"]["fail"] == 0 and doc["summary"]["error"] == 0
