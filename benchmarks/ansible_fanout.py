@@ -10,6 +10,12 @@ ratio (target: the playbook <= 1.5x checker), where the playbook's time went per
 action (ansible.builtin.debug, delegated to localhost like the gather) instead of checker's,
 i.e. what Ansible itself costs per host task at these forks. The two JSON reports must hold
 the same result set.
+
+Two rule sets, each measured both ways: the shipped rules, under which every host of this
+fleet (Entra Connect servers) waits for the DCs' Mail Users (adsync.connector_space), so
+gate.yml gathers it in the evaluate task after the others, in one connection, as apply's
+second wave does; and the shipped rules whose facts need no other host, under which gate.yml's
+per-host task (Ansible's fan-out) gathers every host.
 """
 
 from __future__ import annotations
@@ -74,6 +80,8 @@ def _children_cpu() -> float:
 
 
 def result_set(path: Path) -> list[tuple[str, str, str]]:
+    if not path.is_file():
+        return []
     doc = json.loads(path.read_text())
     return sorted((r["rule_id"], r["host"], r["status"]) for r in doc["results"])
 
@@ -82,6 +90,43 @@ def task_times(stdout: str) -> list[str]:
     """profile_tasks' closing table: one line per task with its wall time."""
     lines = [ln.strip() for ln in stdout.splitlines() if re.search(r"-+ \d+\.\d+s$", ln)]
     return lines[:5]
+
+
+def per_host_rules(inv: Path) -> list[str]:
+    """The shipped rules for this fleet whose facts need no other host's (no collector
+    `inputs`)."""
+    from checker.gather_inputs import needs_inputs
+    from checker.inventory.loader import load_inventory
+    from checker.ruleset.loader import load_rules
+
+    fleet = load_inventory(inv)
+    return [r.id for r in load_rules([ROOT / "rules"]).rules if fleet.select(r.hosts)
+            and not any(needs_inputs(ref.key) for ref in (*r.local_facts, *r.remote_facts))]
+
+
+def measure(label: str, rules: list[str], inv: Path, work: Path, forks: int,
+            env: dict[str, str], play_env: dict[str, str]) -> tuple[Timed, Timed]:
+    """`checker apply` then gate.yml, over `rules` (all shipped rules when empty)."""
+    cli_rules = [arg for rule in rules for arg in ("--rule", rule)]
+    play_rules = ["-e", f"checker_rule={','.join(rules)}"] if rules else []
+    slug = "-".join(label.split())
+    cli_json, play_json = work / f"cli-{slug}.json", work / f"play-{slug}.json"
+    cli = Timed([str(BIN / "checker"), "apply", str(inv), "--forks", str(forks), *cli_rules,
+                 "--report", f"json:{cli_json}"], env)
+    play = Timed([str(BIN / "ansible-playbook"), "-i", str(inv), "-f", str(forks),
+                  str(ROOT / "playbooks" / "gate.yml"), *play_rules,
+                  "-e", f"checker_report=json:{play_json}"], play_env)
+    same = result_set(cli_json) == result_set(play_json)
+    errors = sum(1 for _, _, s in result_set(play_json) if s == "error")
+    print(f"{label}: {len(result_set(play_json))} results")
+    print(f"  checker apply:  {cli}")
+    print(f"  gate.yml:       {play}")
+    print(f"  ratio gate.yml / checker apply: {play.wall / cli.wall:.2f} (target <= 1.5); "
+          f"same result set: {same}; error rows: {errors}")
+    print("  gate.yml per task (profile_tasks):")
+    for line in task_times(play.proc.stdout):
+        print(f"    {line}")
+    return cli, play
 
 
 def main() -> None:
@@ -101,34 +146,23 @@ def main() -> None:
     play_env = {**env, "ANSIBLE_COLLECTIONS_PATH": str(ROOT / "collections"),
                 "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks",
                 "ANSIBLE_STRATEGY": args.strategy, "ANSIBLE_NOCOLOR": "1"}
-    playbook = [str(BIN / "ansible-playbook"), "-i", str(inv), "-f", str(args.forks)]
     (work / "floor.yml").write_text(FLOOR)
+    print(f"hosts={args.hosts} forks={args.forks} latency={args.latency_ms:g}ms "
+          f"endpoints={args.endpoints} strategy={args.strategy} cores={os.cpu_count()} "
+          f"load={os.getloadavg()[0]:.1f}")
     try:
         Timed([sys.executable, "-m", "checker", "apply", str(inv), "--limit", "aadc000*",
                "--report", f"json:{work / 'warm.json'}"], env)  # warm every endpoint once
-        cli = Timed([str(BIN / "checker"), "apply", str(inv), "--forks", str(args.forks),
-                     "--report", f"json:{work / 'cli.json'}"], env)
-        play = Timed([*playbook, str(ROOT / "playbooks" / "gate.yml"),
-                      "-e", f"checker_report=json:{work / 'play.json'}"], play_env)
-        floor = Timed([*playbook, str(work / "floor.yml")], play_env)
+        measure("shipped rules", [], inv, work, args.forks, env, play_env)
+        measure("rules needing no other host", per_host_rules(inv), inv, work, args.forks, env,
+                play_env)
+        floor = Timed([str(BIN / "ansible-playbook"), "-i", str(inv), "-f", str(args.forks),
+                       str(work / "floor.yml")], play_env)
     finally:
         for proc, _ in started:
             proc.terminate()
             proc.wait(10)
-    same = result_set(work / "cli.json") == result_set(work / "play.json")
-    errors = sum(1 for _, _, s in result_set(work / "play.json") if s == "error")
-    print(f"hosts={args.hosts} forks={args.forks} latency={args.latency_ms:g}ms "
-          f"endpoints={args.endpoints} strategy={args.strategy} cores={os.cpu_count()} "
-          f"load={os.getloadavg()[0]:.1f}")
-    print(f"checker apply:  {cli}")
-    print(f"gate.yml:       {play}")
-    print(f"ratio gate.yml / checker apply: {play.wall / cli.wall:.2f} (target <= 1.5); "
-          f"same result set: {same}; error rows: {errors}")
-    print(f"Ansible floor (one no-op task per host): {floor}")
-    print("gate.yml per task (profile_tasks):")
-    for line in task_times(play.proc.stdout):
-        print(f"  {line}")
-    print("floor per task (profile_tasks):")
+    print(f"Ansible floor (one no-op task per host): {floor}; load={os.getloadavg()[0]:.1f}")
     for line in task_times(floor.proc.stdout):
         print(f"  {line}")
 

@@ -7,7 +7,7 @@ templating, credentials); checker does the rest exactly as `checker apply` does.
     prepared = prepare(settings, estate)     # validates everything; raises InputError
     shared = {"dc01": []}                    # facts a domain's DCs give alike, left out
     rows = gather_host("dc01", hostvars["dc01"], planned_facts(prepared, "dc01"),
-                       shared=shared["dc01"])
+                       shared=shared["dc01"])  # [] facts: a host that waits for others
     outcome = conclude(prepared, {"dc01": rows, ...}, settings, shared=shared)
     outcome.exit_code                        # 0 / 1 / 2, as `checker apply`
 
@@ -16,7 +16,7 @@ engine can carry them between processes. Every step except `gather_host` is pure
 from the reports and history it is asked to write, and from what `conclude` gathers last as
 `checker apply` does: the facts every DC of a domain gives alike (read once, by the first
 host in plan order that reached it), hosts outside the engine's play that serve `from:`
-facts, and facts built from other hosts' facts.
+facts, and hosts whose requests are built from other hosts' facts (`waits_for_others`).
 """
 
 from __future__ import annotations
@@ -25,18 +25,18 @@ import contextlib
 import datetime as dt
 import io
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from checker import evidence
 from checker.collectors.base import load_all
 from checker.delivery import check_remediation_out, deliver
 from checker.errors import InputError
-from checker.facts.model import FactKey, FactStore
+from checker.facts.model import FactKey, FactStatus, FactStore
 from checker.facts.records import to_json
 from checker.gather import Deferred, first_pass, read_shared
 from checker.gather import gather_host as gather_planned
-from checker.gather_inputs import gather_missing_inputs, needs_inputs
+from checker.gather_inputs import gather_waiting, waits
 from checker.inventory.model import Host, Inventory
 from checker.plan import HostPlan, Plan
 from checker.redact import Redactor
@@ -129,13 +129,23 @@ def prepare(settings: Settings, estate: Estate) -> Prepared:
 
 
 def planned_facts(prepared: Prepared, host: str) -> list[dict[str, Any]]:
-    """The facts to gather on `host` as JSON (`[{"collector", "params"}]`), [] when none.
-    Facts built from other hosts' facts are left out: `conclude` gathers them."""
-    for hp in prepared.plan.hosts:
-        if hp.host.name == host:
-            return [{"collector": k.collector, "params": k.param_dict} for k in hp.facts
-                    if not needs_inputs(k)]
-    return []
+    """The facts the engine gathers on `host` as JSON (`[{"collector", "params"}]`), [] when
+    none, and [] for a host that waits for other hosts' facts (`waits`): `conclude` gathers
+    that one, after them, in one connection, as `checker apply` does."""
+    hp = _host_plan(prepared, host)
+    if hp is None or waits(hp):
+        return []
+    return [{"collector": k.collector, "params": k.param_dict} for k in hp.facts]
+
+
+def waits_for_others(prepared: Prepared, host: str) -> bool:
+    """Whether `conclude` gathers `host` (its requests are built from other hosts' facts)."""
+    hp = _host_plan(prepared, host)
+    return hp is not None and waits(hp)
+
+
+def _host_plan(prepared: Prepared, host: str) -> HostPlan | None:
+    return next((hp for hp in prepared.plan.hosts if hp.host.name == host), None)
 
 
 def preload() -> None:
@@ -182,6 +192,8 @@ class Outcome:
     exit_code: int
     stdout: str = ""
     notes: tuple[str, ...] = ()
+    # host -> why facts `conclude` gathered itself could not be gathered (their rules: error)
+    gather_errors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def summary(self) -> dict[str, int]:
         return {**self.report.counts(), "exit_code": self.exit_code}
@@ -203,6 +215,7 @@ def conclude(
     settings = settings or Settings()
     started = started or dt.datetime.now(dt.timezone.utc)
     store = _store(gathered)
+    before = {host: dict(facts) for host, facts in store.items()}
     _gather_rest(prepared, store, _deferred(shared or {}))
     report = conclude_run(prepared, store, started)
     notes: list[str] = []
@@ -210,24 +223,36 @@ def conclude(
     with contextlib.redirect_stdout(io.StringIO()) as out:
         report, code = deliver(prepared, report, specs, notes.append,
                                remediation_out=settings.remediation_out)
-    return Outcome(report, code, out.getvalue(), tuple(notes))
+    return Outcome(report, code, out.getvalue(), tuple(notes), _errors_since(before, store))
 
 
 def _gather_rest(prepared: Prepared, store: FactStore, deferred: Deferred) -> None:
-    """As `checker apply --limit` gathers them: hosts outside `under_test` that serve `from:`
-    facts (the engine's --limit left them out); then every shared fact on its owner, chosen
-    over the whole plan (checker.gather.read_shared); then facts built from other hosts'
-    facts. `store` is updated."""
-    opts, redactor = prepared.options, prepared.redactor
-    missing = [hp for hp in prepared.plan.hosts if hp.facts and hp.host.name not in store
-               and hp.host.name not in prepared.under_test]
+    """What the engine's per-host gather leaves, gathered as `checker apply` gathers it:
+    hosts outside `under_test` that serve `from:` facts (the engine's --limit left them out);
+    every shared fact on its owner, chosen over the whole plan (checker.gather.read_shared);
+    last, the hosts that wait for the others' facts. `store` is updated."""
+    opts, redactor, plan = prepared.options, prepared.redactor, prepared.plan
+    missing = [hp for hp in plan.hosts if hp.facts and hp.host.name not in store
+               and hp.host.name not in prepared.under_test and not waits(hp)]
     if missing:
         more, later = first_pass(Plan(tuple(missing)), opts.forks, opts.timeout, redactor)
         store.update(more)
         deferred.update(later)
-    read_shared(prepared.plan, store, deferred, opts.forks, opts.timeout, redactor)
-    gather_missing_inputs(prepared.plan, prepared.inventory, store, opts.forks, opts.timeout,
-                          redactor)
+    read_shared(plan, store, deferred, opts.forks, opts.timeout, redactor)
+    gather_waiting(plan, prepared.inventory, store, opts.forks, opts.timeout, redactor)
+
+
+def _errors_since(before: FactStore, store: FactStore) -> dict[str, tuple[str, ...]]:
+    """Per host, the reasons of the `error` facts in `store` that are not in `before`."""
+    out: dict[str, tuple[str, ...]] = {}
+    for host, facts in store.items():
+        had = before.get(host, {})
+        new = [f for k, f in facts.items() if had.get(k) is not f]
+        reasons = {(f.provenance.error if f.provenance else None) or "error"
+                   for f in new if f.status is FactStatus.ERROR}
+        if reasons:
+            out[host] = tuple(sorted(reasons))
+    return out
 
 
 def _deferred(shared: Mapping[str, FactRows]) -> Deferred:

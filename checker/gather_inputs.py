@@ -26,13 +26,24 @@ from checker.transports.base import get_transport
 def gather_with_inputs(plan: Plan, inventory: Inventory, forks: int = 10, timeout: float = 60.0,
                        redactor: Redactor | None = None,
                        progress: Progress | None = None) -> FactStore:
-    waiting = [hp for hp in plan.hosts if _waits(hp)]
-    first = replace(plan, hosts=tuple(hp for hp in plan.hosts if hp not in waiting))
+    first = replace(plan, hosts=tuple(hp for hp in plan.hosts if not waits(hp)))
     store = gather(first, forks, timeout, redactor, progress)
-    if not waiting:
-        return store
-    store.update(_second_wave(replace(plan, hosts=tuple(waiting)), inventory, store, forks,
-                              timeout, redactor, progress))
+    return gather_waiting(plan, inventory, store, forks, timeout, redactor, progress)
+
+
+def gather_waiting(plan: Plan, inventory: Inventory, store: FactStore, forks: int = 10,
+                   timeout: float = 60.0, redactor: Redactor | None = None,
+                   progress: Progress | None = None) -> FactStore:
+    """The hosts of `plan` that wait (`waits`), each gathered whole in one connection, once
+    every other host's facts are in `store`. `store` is updated. The second wave of
+    `checker apply`, and the last gather of an engine that gathers the other hosts on its own
+    (checker.api: its per-host gather leaves these hosts out)."""
+    waiting = tuple(hp for hp in plan.hosts if waits(hp))
+    if waiting:
+        later = _second_wave(replace(plan, hosts=waiting), inventory, store, forks, timeout,
+                             redactor, progress)
+        for host, facts in later.items():
+            store.setdefault(host, {}).update(facts)
     return store
 
 
@@ -51,22 +62,6 @@ def _second_wave(plan: Plan, inventory: Inventory, store: FactStore, forks: int,
                    for k, f in facts.items()} for host, facts in gathered.items()}
 
 
-def gather_missing_inputs(plan: Plan, inventory: Inventory, store: FactStore, forks: int = 10,
-                          timeout: float = 60.0, redactor: Redactor | None = None) -> FactStore:
-    """For an engine that gathers each host on its own (checker.api, the Ansible collection):
-    the facts built from other hosts' facts, which it leaves out (`needs_inputs`), gathered
-    once all the others are in `store`, with checker's transports. `store` is updated."""
-    later = [replace(hp, facts=tuple(k for k in hp.facts if needs_inputs(k)))
-             for hp in plan.hosts if not get_transport(hp.transport).replays]
-    later = [hp for hp in later if hp.facts]
-    if later:
-        second = _second_wave(replace(plan, hosts=tuple(later)), inventory, store, forks,
-                              timeout, redactor)
-        for host, facts in second.items():
-            store.setdefault(host, {}).update(facts)
-    return store
-
-
 def needs_inputs(key: FactKey) -> bool:
     return bool(_collector(key).inputs)
 
@@ -75,7 +70,10 @@ def _collector(key: FactKey) -> Collector:
     return load_all().get(key.collector)()
 
 
-def _waits(hp: HostPlan) -> bool:
+def waits(hp: HostPlan) -> bool:
+    """Whether a host's requests are built from other hosts' facts (a Connect server asked
+    about the Mail Users the DCs report): it is gathered after them. A replay waits for
+    nothing."""
     if get_transport(hp.transport).replays:
         return False
     return any(needs_inputs(k) for k in hp.facts)

@@ -36,7 +36,10 @@ class ActionModule(run.CheckerAction):
             exit_code=code,
             summary=summary,
             reports=[spec.partition(":")[2] for spec in settings.reports if ":" in spec],
-            msg=f"checker: {counts or 'no results'}; exit code {code}: {VERDICT[code]}",
+            msg=f"checker: {counts or 'no results'}; exit code {code}: {VERDICT[code]}"
+                + "".join(f"\n{host}: facts could not be gathered (their rules are `error`): "
+                          f"{'; '.join(why)}" for host, why in outcome.gather_errors.items()),
+            gather_errors={host: list(why) for host, why in outcome.gather_errors.items()},
             notes=list(outcome.notes),
             warnings=list(outcome.report.warnings),
         )

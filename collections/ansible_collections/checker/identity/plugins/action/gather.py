@@ -12,6 +12,10 @@ if run.api is not None:
     # class there): every forked worker inherits the transports instead of importing them.
     run.api.preload()
 
+WAITS = ("its requests are built from other hosts' facts: the evaluate task gathers it once "
+         "they are in, in one connection, as checker apply does")
+
+
 class ActionModule(run.CheckerAction):
     ARGS = {"plan": {"type": "dict"}, "timeout": {"type": "float"}}
 
@@ -21,11 +25,13 @@ class ActionModule(run.CheckerAction):
         # By default the registered plan is read as it is: templating it for every host would
         # cost more CPU than gathering the host (measured: benchmarks/ansible_fanout.py).
         plan = args["plan"] or task_vars.get(run.PLAN_VAR) or {}
-        facts = (plan.get("hosts") or {}).get(host, {}).get("facts", [])
+        planned = (plan.get("hosts") or {}).get(host, {})
+        facts = planned.get("facts", [])
         result["_ansible_verbose_override"] = True  # -v shows the summary, not every fact
         if not facts:
             return {**result, "changed": False, "skipped": True, "checker_facts": [],
-                    "msg": "no selected rule needs facts from this host"}
+                    "msg": WAITS if planned.get("waits") else "no selected rule needs facts "
+                    "from this host"}
         hostvars, problems, _ = run.host_vars(task_vars["hostvars"], host, self._loader)
         if problems:
             return {**result, **run.input_failure(run.InputError("\n".join(problems)))}

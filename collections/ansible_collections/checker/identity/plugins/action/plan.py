@@ -21,7 +21,8 @@ class ActionModule(run.CheckerAction):
         except run.InputError as e:
             return {**result, **run.input_failure(e)}
         hosts = {hp.host.name: {"transport": hp.transport,
-                                "facts": run.api.planned_facts(prepared, hp.host.name)}
+                                "facts": run.api.planned_facts(prepared, hp.host.name),
+                                "waits": run.api.waits_for_others(prepared, hp.host.name)}
                  for hp in prepared.plan.hosts}
         result.update(
             changed=False,

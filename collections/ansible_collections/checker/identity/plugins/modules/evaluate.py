@@ -7,9 +7,9 @@ short_description: Evaluate checker's rules over every gathered host and apply t
 description:
   - Runs on the controller, once (C(run_once=true)), after M(checker.identity.gather).
     Reads the facts the gather tasks left to one host per domain or forest (on the first host
-    in inventory order that reached it, C(-f) forks at a time), then evaluates every selected
-    rule, writes checker's reports and history, and fails when
-    C(checker apply) would exit non-zero.
+    in inventory order that reached it) and the hosts that wait for other hosts' facts, C(-f)
+    forks at a time, as C(checker apply) does; then evaluates every selected rule, writes
+    checker's reports and history, and fails when C(checker apply) would exit non-zero.
   - The result carries C(rc) and C(exit_code) with the meaning they have for
     C(checker apply) (0 passed, 1 a fail at or above C(fail_on), 2 an error, e.g. a host
     unreachable, and no qualifying fail, 3 invalid input), and the C(summary) counts.
@@ -40,6 +40,13 @@ exit_code:
   type: int
 summary:
   description: Result counts by status and the exit code.
+  returned: success
+  type: dict
+gather_errors:
+  description:
+    - Host -> why facts this task gathered itself (shared facts, hosts that wait for other
+      hosts' facts, hosts outside C(--limit)) could not be gathered; their rules are C(error).
+      Each also ends the C(msg).
   returned: success
   type: dict
 reports:

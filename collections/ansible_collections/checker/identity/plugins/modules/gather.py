@@ -16,6 +16,9 @@ description:
     M(checker.identity.evaluate) has it read once, by the first host in inventory order that
     reached that domain, as C(checker apply) does. The other DCs' rules that need it are
     C(skipped), naming that host.
+  - A host whose requests are built from other hosts' facts (C(waits) in the plan) is
+    skipped here; M(checker.identity.evaluate) gathers it once the others are in, in one
+    connection.
   - A fact that cannot be gathered (unreachable, refused bind, timeout) fails the task for that
     host and is kept as an C(error) fact, so M(checker.identity.evaluate) reports its rules as
     C(error); use C(ignore_errors=true) so the host stays in the play.

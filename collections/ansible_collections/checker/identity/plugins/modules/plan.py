@@ -30,7 +30,11 @@ EXAMPLES = r"""
 
 RETURN = r"""
 hosts:
-  description: Host -> {transport, facts} for every host that gives facts.
+  description:
+    - Host -> {transport, facts, waits} for every host that gives facts.
+    - C(waits) is true for a host whose requests are built from other hosts' facts (an Entra
+      Connect server asked about the Mail Users the DCs report). Its C(facts) are empty, and
+      M(checker.identity.evaluate) gathers it after the others, as C(checker apply) does.
   returned: success
   type: dict
 rc:
