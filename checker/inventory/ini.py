@@ -33,6 +33,10 @@ class _Pending:
 
 
 def parse_ini(text: str, src: str, data: InventoryData) -> None:
+    if text.startswith("\ufeff"):  # ansible-core fails on it too, with a riddle of a message
+        raise Where(src, 1).error("the file starts with a UTF-8 byte order mark (BOM), which "
+                                  "Ansible's INI parser does not accept either: save it as "
+                                  "UTF-8 without BOM")
     pending: dict[str, _Pending] = {}
     group, state = "ungrouped", "hosts"
     for n, line in enumerate(text.splitlines(), 1):

@@ -23,7 +23,9 @@ from markupsafe import Markup
 
 from checker import __version__
 from checker.history.model import DriftReport
+from checker.remediation.text import visible
 from checker.reporters.base import Reporter, reporters
+from checker.reporters.terminal import cleaned
 from checker.reporters.view import (
     CHANGE_ORDER,
     CHANGE_TITLES,
@@ -88,6 +90,10 @@ def assets() -> dict[str, Any]:
 
 
 def page(template: str, doc: Mapping[str, Any], **context: Any) -> str:
+    # Escaping keeps markup out; hidden characters from directory data (bidirectional
+    # overrides that reorder what the reader sees, zero-width and control characters) are
+    # shown as U+FFFD, as in plan.md, in the page and in its embedded data alike.
+    doc = cleaned(doc, visible)
     body = environment().get_template(template).render(
         doc=doc, data=embed_json(doc), **assets(), **context
     )

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from checker.history.model import DriftReport
 from checker.redact import Redactor
 from checker.reporters.html import HtmlReporter
-from checker.results import RunReport
+from checker.results import Offender, RunReport
 from tests.reporters.conftest import HOSTILE
 
 
@@ -124,3 +124,18 @@ def test_drift_page(drift_report: DriftReport) -> None:
 def test_drift_page_with_nothing_changed(drift_report: DriftReport) -> None:
     html = HtmlReporter().render_drift(DriftReport(before=None, after=drift_report.after, items=()))
     assert "No change since the previous run." in html and "NO REGRESSIONS" in html
+
+
+def test_hidden_characters_from_data_are_shown_not_obeyed(hostile_report: RunReport) -> None:
+    """A right-to-left override in an object name would reorder what the reader sees (the
+    console, Markdown and plan.md remove or mark them; so does the page)."""
+    row = hostile_report.results[0]
+    evil = "svc-\u202egnp.exe\u200b\x1b[31m"
+    report = dataclasses.replace(hostile_report, results=(
+        dataclasses.replace(row, message=evil,
+                            offenders=(Offender(object=evil, message=evil),)),
+        *hostile_report.results[1:]))
+    html = HtmlReporter().render(report)
+    assert "\u202e" not in html and "\u200b" not in html and "\x1b" not in html
+    assert "svc-\ufffdgnp.exe" in html
+
