@@ -67,6 +67,9 @@ class SourceReader:
                     self.source(str(path / entry))
         elif path.is_file():
             self._file(path)
+        elif path.exists():  # a FIFO would block the read for ever
+            raise InventoryError("not a regular file (a FIFO, socket or device): inventories "
+                                 "are read from files only", source)
         else:
             raise InventoryError("inventory source not found", source)
 

@@ -33,7 +33,12 @@ class VarsDir:
         for ext in ("", *EXTENSIONS):
             if name + ext in self.entries:
                 path = self.folder / (name + ext)
-                return _dir_files(path, set()) if path.is_dir() else [path]
+                if path.is_dir():
+                    return _dir_files(path, set())
+                if not path.is_file():  # a FIFO would block the read for ever
+                    raise InventoryError("not a regular file (a FIFO, socket or device): "
+                                         "vars are read from files only", str(path))
+                return [path]
         return []
 
 

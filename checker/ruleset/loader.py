@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 RULE_SUFFIXES = (".yml", ".yaml")
 NOT_RULES = ("profiles.yml", "profiles.yaml")
+NOT_REGULAR = "not a regular file (a FIFO, socket or device): rules are read from files only"
 
 
 def rule_files(paths: Sequence[str | Path]) -> list[Path]:
@@ -38,6 +39,8 @@ def rule_files(paths: Sequence[str | Path]) -> list[Path]:
             files += found
         elif p.is_file():
             files.append(p)
+        elif p.exists():
+            raise RuleError(NOT_REGULAR, str(p))
         else:
             raise RuleError("no such rules file or directory", str(p))
     return files
@@ -59,8 +62,12 @@ def _walk(folder: Path) -> list[Path]:
             continue
         seen.add(real)
         dirs.sort()
-        found += (Path(top) / n for n in sorted(names)
-                  if n.endswith(RULE_SUFFIXES) and n not in NOT_RULES)
+        for name in sorted(names):
+            if name.endswith(RULE_SUFFIXES) and name not in NOT_RULES:
+                path = Path(top) / name
+                if not path.is_file():  # a FIFO would block the read for ever
+                    raise RuleError(NOT_REGULAR, str(path))
+                found.append(path)
     return found
 
 

@@ -110,3 +110,37 @@ def test_a_crash_anywhere_on_a_host_is_an_error_row(where, monkeypatch, capsys) 
     assert "Traceback" not in out.err
     cause = "ZeroDivisionError" if where == "open" else "KeyError"
     assert f"unexpected {cause}" in out.out
+
+
+def _within(seconds: float, call):
+    """`call()`'s result, or a failure when it blocks (the old reads of a FIFO never ended)."""
+    import concurrent.futures
+
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    try:
+        return pool.submit(call).result(timeout=seconds)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+@pytest.mark.parametrize("where", ["rules", "group_vars", "inventory_dir"])
+def test_a_fifo_is_refused_not_read_for_ever(tmp_path: Path, capsys, where: str) -> None:
+    """A FIFO named like a rule, vars or inventory file (left by a script, or planted) used
+    to block the run for ever on its read: it is refused with its path, exit 3."""
+    pack = shipped_pack(tmp_path)
+    inv = tmp_path / "inv"
+    inv.mkdir()
+    for name in ("inventory.yml", "facts.json"):
+        shutil.copy(DEMO.parent / name, inv / name)
+    fifo = {"rules": pack / "zz.yml", "group_vars": inv / "group_vars" / "all.yml",
+            "inventory_dir": inv / "zz.yml"}[where]
+    fifo.parent.mkdir(exist_ok=True)
+    if fifo.exists():
+        fifo.unlink()
+    os.mkfifo(fifo)
+    source = inv if where == "inventory_dir" else inv / "inventory.yml"
+    code = _within(20, lambda: main(["apply", "-i", str(source), "-r", str(pack)]))
+    assert code == 3
+    err = capsys.readouterr().err
+    assert f"{fifo}: not a regular file (a FIFO, socket or device)" in err
+    assert "Traceback" not in err
