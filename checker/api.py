@@ -38,6 +38,7 @@ from checker.gather import Deferred, first_pass, read_shared
 from checker.gather import gather_host as gather_planned
 from checker.gather_inputs import gather_waiting, waits
 from checker.inventory.model import Host, Inventory
+from checker.paths import check_outputs
 from checker.plan import HostPlan, Plan
 from checker.redact import Redactor
 from checker.reporters.base import parse_spec
@@ -121,9 +122,12 @@ def prepare(settings: Settings, estate: Estate) -> Prepared:
     """Validate the rules, profile, waivers, report specs, history, remediation folder and
     every host's variables, and plan the facts, exactly as `checker apply` does before it
     contacts anything. Raises InputError (exit 3) on bad input."""
-    for spec in settings.reports:
-        parse_spec(spec)
+    specs = [parse_spec(spec) for spec in settings.reports]
     check_remediation_out(settings.remediation_out)
+    inputs = [("the inventory", estate.inventory.path)] if estate.inventory.path else []
+    inputs += [("checker_waivers", settings.waivers)] if settings.waivers else []
+    check_outputs(specs, save_facts=settings.save_facts, history=settings.history,
+                  remediation_out=settings.remediation_out, inputs=inputs)
     options = options_of(settings, estate)
     return prepare_for(options, estate.inventory, estate.under_test)
 

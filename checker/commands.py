@@ -80,22 +80,13 @@ def _check_outputs(specs: list[tuple[str, str | None]], args: argparse.Namespace
                    sources: Sequence[str]) -> None:
     """Every file a run will write, checked before anything is contacted (--remediation-out
     has its own check)."""
-    from checker.paths import check_distinct_files, check_output_file, check_report_files
+    from checker.paths import check_outputs
 
-    check_report_files(specs)
-    if args.save_facts:
-        check_output_file(args.save_facts, "--save-facts")
-    outputs = [(f"--report {name}", path) for name, path in specs if path not in (None, "-")]
-    outputs += [("--save-facts", args.save_facts)] if args.save_facts else []
     inputs = [("the inventory", source) for source in sources]
     inputs += [(flag, value) for flag, value in (("--from-facts", args.from_facts),
                ("--waivers", args.waivers)) if value]
-    if args.history and "://" not in args.history:
-        outputs.append(("--history", args.history))
-    if args.remediation_out:  # the plan's fixed names (host scripts are hashed apart)
-        outputs += [("--remediation-out", f"{args.remediation_out}/{name}")
-                    for name in ("plan.md", "playbook.yml")]
-    check_distinct_files(outputs, inputs)
+    check_outputs(specs, save_facts=args.save_facts, history=args.history,
+                  remediation_out=args.remediation_out, inputs=inputs)
 
 
 def cmd_apply(args: argparse.Namespace) -> int:

@@ -164,14 +164,22 @@ def ldap_inventory(tmp: Path, ip: str, port: int, password: str) -> Path:
     return path
 
 
-def test_bad_input_fails_with_3_before_any_contact(tmp_path: Path, listener: Listener) -> None:
+@pytest.mark.parametrize(("bad", "message"), [
+    ("checker_profile=no-such-profile", "unknown profile 'no-such-profile'"),
+    # an output the run could not write: refused before the gather, as `checker apply` does
+    # (it was an error row after every host had been contacted)
+    ("checker_save_facts=/no/such/folder/facts.json",
+     "--save-facts: cannot write /no/such/folder/facts.json: the folder /no/such/folder "
+     "does not exist"),
+])
+def test_bad_input_fails_with_3_before_any_contact(tmp_path: Path, listener: Listener,
+                                                    bad: str, message: str) -> None:
     inv = ldap_inventory(tmp_path, listener.ip, listener.port,
                          "{{ lookup('env', 'CHECKER_TEST_PW') }}")
-    proc = playbook(inv, "-e", "checker_profile=no-such-profile", "-e",
-                    f"checker_report=json:{tmp_path / 'r.json'}",
+    proc = playbook(inv, "-e", bad, "-e", f"checker_report=json:{tmp_path / 'r.json'}",
                     env=ansible_env(CHECKER_TEST_PW="not-used-9f"))
     assert gate_exit_code(proc) == 3
-    assert "unknown profile 'no-such-profile'" in proc.stdout
+    assert message in proc.stdout
     assert "Gather each host" not in proc.stdout  # the play stopped at the plan
     assert listener.received == [] and not (tmp_path / "r.json").exists()
 
