@@ -108,39 +108,57 @@ def _gather_all(
     work: list[HostPlan], forks: int, timeout: float, progress: Progress | None,
     redactor: Redactor, one: Callable[[HostPlan], dict[FactKey, Fact]],
 ) -> FactStore:
+    """`one(hp)` for every host, `forks` at a time, each within its budget. A host past
+    `timeout + GRACE_S` is recorded as timed out and its fork slot handed to the next host:
+    a transport that ignores its timeout (a hung TCP read, a library bug) is abandoned on
+    its daemon thread and can hold up neither the hosts queued behind it nor the run."""
     store: FactStore = {}
     lock = threading.Lock()
     slots = threading.Semaphore(max(1, forks))
-    threads: dict[str, tuple[threading.Thread, list[float]]] = {}
+    changed = threading.Event()
+    started: dict[str, float] = {}  # host -> when it got its slot
+    ended: set[str] = set()  # hosts whose result is in (or declared timed out): slot freed
 
-    def run(hp: HostPlan, started: list[float]) -> None:
-        with slots:
-            started.append(time.monotonic())
-            if progress:
-                progress(hp.host.name, "start")
-            try:
-                facts = one(hp)
-            except Exception as e:  # a bug or an unexpected library error: still `error`
-                facts = _all_failed(hp, redactor.text(_unexpected(e)), 0.0)
-            with lock:
-                store.setdefault(hp.host.name, facts)
-            if progress:
-                progress(hp.host.name, "done")
-
-    for hp in work:
-        started: list[float] = []
-        t = threading.Thread(target=run, args=(hp, started), daemon=True, name=hp.host.name)
-        threads[hp.host.name] = (t, started)
-        t.start()
-    for hp in work:
-        t, started = threads[hp.host.name]
-        while t.is_alive():
-            t.join(0.2)
-            if started and time.monotonic() - started[0] > timeout + GRACE_S:
-                break
+    def finish(hp: HostPlan, facts: dict[FactKey, Fact]) -> None:
+        """The first of the host's own end and its timeout wins; the other is ignored."""
         with lock:
-            if hp.host.name not in store:  # still running past its budget
-                store[hp.host.name] = _all_failed(hp, f"timed out after {timeout:g}s", timeout)
+            if hp.host.name in ended:
+                return
+            ended.add(hp.host.name)
+            store[hp.host.name] = facts
+            slots.release()
+        if progress:
+            progress(hp.host.name, "done")
+        changed.set()
+
+    def run(hp: HostPlan) -> None:
+        slots.acquire()
+        with lock:
+            started[hp.host.name] = time.monotonic()
+        changed.set()
+        if progress:
+            progress(hp.host.name, "start")
+        try:
+            facts = one(hp)
+        except Exception as e:  # a bug or an unexpected library error: still `error`
+            facts = _all_failed(hp, redactor.text(_unexpected(e)), 0.0)
+        finish(hp, facts)
+
+    for hp in work:
+        threading.Thread(target=run, args=(hp,), daemon=True, name=hp.host.name).start()
+    waiting = {hp.host.name: hp for hp in work}
+    while waiting:
+        changed.wait(0.2)
+        changed.clear()
+        now = time.monotonic()
+        with lock:
+            over = [hp for name, hp in waiting.items() if name not in ended
+                    and name in started and now - started[name] > timeout + GRACE_S]
+        for hp in over:  # still running past its budget
+            finish(hp, _all_failed(hp, f"timed out after {timeout:g}s", timeout))
+        with lock:
+            for name in ended.intersection(waiting):
+                del waiting[name]
     return store
 
 

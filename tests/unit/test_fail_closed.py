@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -144,3 +145,34 @@ def test_a_fifo_is_refused_not_read_for_ever(tmp_path: Path, capsys, where: str)
     err = capsys.readouterr().err
     assert f"{fifo}: not a regular file (a FIFO, socket or device)" in err
     assert "Traceback" not in err
+
+
+def test_a_host_hung_past_its_budget_hands_its_fork_slot_on(monkeypatch) -> None:
+    """A transport that ignores its timeout (a hung read) used to keep its fork slot: with
+    --forks 1 the hosts queued behind it never started and the run never ended. Whichever
+    host gets the slot first hangs here; it is declared timed out and the others are
+    gathered."""
+    from types import SimpleNamespace
+
+    from checker import gather
+
+    monkeypatch.setattr(gather, "GRACE_S", 0.1)
+    release, lock, entered = threading.Event(), threading.Lock(), []
+
+    def one(hp):
+        with lock:
+            entered.append(hp.host.name)
+            first = len(entered) == 1
+        if first:
+            release.wait()  # ignores every timeout
+        return {"gathered": True}
+
+    work = [SimpleNamespace(host=SimpleNamespace(name=f"h{i}"), facts=()) for i in range(4)]
+    try:
+        store = _within(20, lambda: gather._gather_all(work, 1, 0.2, None, None, one))
+    finally:
+        release.set()
+    assert set(store) == {"h0", "h1", "h2", "h3"}
+    assert store[entered[0]] == {}  # timed out (no facts were asked of it)
+    assert sorted(entered[1:]) == sorted(set(store) - {entered[0]})
+    assert all(store[name] == {"gathered": True} for name in entered[1:])
