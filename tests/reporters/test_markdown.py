@@ -48,7 +48,9 @@ def test_demo_summary(demo_report: RunReport) -> None:
     # The ordered plan: the manual wizard step, then the full sync in a powershell fence.
     plan = md[md.index("### Remediation plan"):]
     assert plan.index("Refresh the directory schema") < plan.index("```powershell")
-    assert "   Import-Module -Name (Join-Path $adsyncPath 'Bin\\ADSync\\ADSync.psd1')\n" \
+    assert "   if ($adsyncPath) { Import-Module -Name (Join-Path $adsyncPath " \
+        "'Bin\\ADSync\\ADSync.psd1') -ErrorAction Stop } else { Import-Module -Name 'ADSync' " \
+        "-ErrorAction Stop }  # by name only when the service records no install path\n" \
         "   Start-ADSyncSyncCycle -PolicyType Initial\n   ```" in plan
     assert "for AADC-CONNECTOR-SCHEMA-EXCHANGE, AADC-CONNECTOR-SCHEMA-REFRESHED" in plan
     assert "**AADC-CONNECTOR-SCHEMA-EXCHANGE** on `aadc01.lab.example.com`: 1 of 1 objects failed" in md

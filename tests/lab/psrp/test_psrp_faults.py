@@ -157,3 +157,42 @@ def test_one_failing_snippet_errors_only_its_fact(inprocess: Any) -> None:
     bad = {k.collector for k, v in out.items() if isinstance(v, Exception)}
     assert bad == {"adsync.sync_rules"}
     assert "Access is denied" in str(out[FactKey.of("adsync.sync_rules")])
+
+
+def _import_preludes() -> list[str]:
+    """The lines before the first ADSync cmdlet of every shipped remediation script that
+    imports ADSync (what --remediate sends first)."""
+    from checker.ruleset.loader import load_rules
+
+    found = set()
+    for rule in load_rules([str(Path(__file__).parents[3] / "rules")]).rules:
+        for task in rule.remediation:
+            script = getattr(task, "script", None) or ""
+            if "Import-Module" in script and "$adsyncPath" in script:
+                found.add("\n".join(line for line in script.splitlines()
+                                    if "ADSync" in line and "-ADSync" not in line))
+    return sorted(found)
+
+
+@pytest.mark.parametrize("where", ["install path only", "PSModulePath only"])
+def test_remediation_scripts_import_adsync_either_way(inprocess: Any, where: str) -> None:
+    """Each remediation script imports ADSync from the service's install path (right after
+    an install, the name fails) and, when the service records no path, by name."""
+    from pypsrp.powershell import PowerShell, RunspacePool
+    from pypsrp.wsman import WSMan
+
+    from .adsync_cmdlets import PARAMETERS_KEY
+
+    preludes = _import_preludes()
+    assert len(preludes) >= 1
+    srv = inprocess("fault-module-not-on-path" if where == "install path only" else "healthy")
+    if where == "PSModulePath only":
+        del srv.engine.registry[PARAMETERS_KEY]
+    hv = host_vars(srv.port, auth="basic")
+    wsman = WSMan("127.0.0.1", port=srv.port, ssl=False, auth="basic", encryption="never",
+                  username=hv["ansible_user"], password=hv["ansible_password"])
+    for prelude in preludes:
+        with RunspacePool(wsman) as pool:
+            ps = PowerShell(pool).add_script(prelude + "\n(Get-ADSyncScheduler).SyncCycleEnabled")
+            assert ps.invoke() == [True] and not ps.streams.error, \
+                [str(e) for e in ps.streams.error]
