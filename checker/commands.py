@@ -206,13 +206,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.what == "collectors":
         from checker.collectors.base import load_all
 
-        for name, cls in load_all().items():
-            print(f"{name:28} {','.join(cls.transports):24} {cls.description}")
+        found = dict(load_all().items())
+        width = max(map(len, found), default=0)
+        for name, cls in found.items():
+            print(f"{name:{width}} {','.join(cls.transports):24} {cls.description}")
     elif args.what == "rules":
         from checker.ruleset.loader import load_rules
 
-        for r in load_rules(args.rules or default_rules_dirs()).rules:
-            print(f"{r.id:40} {r.severity.value:9} {r.hosts:20} {r.title}")
+        rules = load_rules(args.rules or default_rules_dirs()).rules
+        width = max((len(r.id) for r in rules), default=0)  # the columns stay aligned
+        for r in rules:
+            print(f"{r.id:{width}} {r.severity.value:9} {r.hosts:20} {r.title}")
     elif args.what == "groups":
         print("\n".join(_load(args).graph()))
     else:

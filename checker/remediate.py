@@ -49,10 +49,12 @@ def remediate(prepared: Prepared, before: RunReport, yes: bool, color: bool) -> 
     merged = merge(before, after)
     say("\nBefore and after (affected rules):")
     old = {(r.rule_id, r.host): r.status.value for r in before.results}
+    width = max((len(r.rule_id) for r in after.results), default=0)
     for row in after.results:
         if row.rule_id in affected:
             was = old.get((row.rule_id, row.host), "-")
-            say(mask(f"  {row.rule_id:40} {one_line(row.host):24} {was:>8} -> {row.status.value}"))
+            say(mask(f"  {row.rule_id:{width}} {one_line(row.host):24} {was:>8} -> "
+                     f"{row.status.value}"))
     say("")
     console.write(merged, None)
     sys.stdout.flush()

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
+import pytest
 import yaml
 
 ROOT = Path(__file__).parent.parent.parent
@@ -45,6 +46,20 @@ def test_plan_contacts_nothing_and_lists_distinct_facts() -> None:
     proc = checker("plan", str(DEMO))
     assert proc.returncode == 0, proc.stderr
     assert "adsync.connectors" in proc.stdout and "nothing is contacted" in proc.stdout
+
+
+@pytest.mark.parametrize(("what", "second"), [("rules", " critical "),
+                                              ("collectors", " ldap ")])
+def test_list_keeps_its_columns_aligned(what: str, second: str) -> None:
+    """The second column starts at one offset on every line (a 43-character rule id,
+    AADC-EXCHANGE-ATTRIBUTES-IN-CONNECTOR-SPACE, used to push its row out of line)."""
+    proc = checker("list", what)
+    assert proc.returncode == 0 and not proc.stderr, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) > 10
+    starts = {len(line) - len(line.split(" ", 1)[1].lstrip()) for line in lines}
+    assert len(starts) == 1, lines
+    assert any(second in line for line in lines)
 
 
 def test_validate_the_shipped_rules() -> None:
