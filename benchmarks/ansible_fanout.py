@@ -13,9 +13,10 @@ the same result set.
 
 Two rule sets, each measured both ways: the shipped rules, under which every host of this
 fleet (Entra Connect servers) waits for the DCs' Mail Users (adsync.connector_space), so
-gate.yml gathers it in the evaluate task after the others, in one connection, as apply's
-second wave does; and the shipped rules whose facts need no other host, under which gate.yml's
-per-host task (Ansible's fan-out) gathers every host.
+gate.yml gathers it in its play over the waiting hosts (Ansible's fan-out, one connection per
+host), after gather_shared has completed its requests, as apply's second wave does; and the
+shipped rules whose facts need no other host, under which gate.yml's first per-host task
+gathers every host.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from checker.collectors.base import Collector, load_all
-from checker.facts.model import FactKey, FactStore
+from checker.facts.model import Fact, FactKey, FactStore
 from checker.gather import Progress, gather
 from checker.inventory.model import Inventory
 from checker.plan import HostPlan, Plan
@@ -36,30 +36,34 @@ def gather_waiting(plan: Plan, inventory: Inventory, store: FactStore, forks: in
                    progress: Progress | None = None) -> FactStore:
     """The hosts of `plan` that wait (`waits`), each gathered whole in one connection, once
     every other host's facts are in `store`. `store` is updated. The second wave of
-    `checker apply`, and the last gather of an engine that gathers the other hosts on its own
-    (checker.api: its per-host gather leaves these hosts out)."""
-    waiting = tuple(hp for hp in plan.hosts if waits(hp))
-    if waiting:
-        later = _second_wave(replace(plan, hosts=waiting), inventory, store, forks, timeout,
-                             redactor, progress)
-        for host, facts in later.items():
-            store.setdefault(host, {}).update(facts)
+    `checker apply`; an engine that gathers each host on its own completes each waiting
+    host's requests with `with_inputs` and gathers it like any other (checker.api)."""
+    waiting = [with_inputs(hp, inventory, store) for hp in plan.hosts if waits(hp)]
+    if not waiting:
+        return store
+    gathered = gather(replace(plan, hosts=tuple(hp for hp, _ in waiting)), forks, timeout,
+                      redactor, progress)
+    asked = {hp.host.name: keys for hp, keys in waiting}
+    for host, facts in gathered.items():
+        store.setdefault(host, {}).update(as_asked(facts, asked.get(host, {})))
     return store
 
 
-def _second_wave(plan: Plan, inventory: Inventory, store: FactStore, forks: int,
-                 timeout: float, redactor: Redactor | None,
-                 progress: Progress | None = None) -> FactStore:
-    """Gather `plan` with each fact's inputs taken from `store`; facts keep their keys."""
-    asked: dict[tuple[str, FactKey], FactKey] = {}
-    later = []
-    for hp in plan.hosts:
-        keys = [_completed(key, inventory, store) for key in hp.facts]
-        asked.update({(hp.host.name, k): key for k, key in zip(keys, hp.facts, strict=True)})
-        later.append(replace(hp, facts=tuple(keys)))
-    gathered = gather(replace(plan, hosts=tuple(later)), forks, timeout, redactor, progress)
-    return {host: {asked.get((host, k), k): replace(f, key=asked.get((host, k), k))
-                   for k, f in facts.items()} for host, facts in gathered.items()}
+Asked = dict[FactKey, FactKey]  # the key gathered (its request completed) -> the rule's key
+
+
+def with_inputs(hp: HostPlan, inventory: Inventory, store: FactStore) -> tuple[HostPlan, Asked]:
+    """`hp` with each fact's request completed from the facts in `store` of the hosts its
+    inputs name (the collector's pure `select()`), and which key each one was asked as."""
+    asked = {_completed(key, inventory, store): key for key in hp.facts}
+    return replace(hp, facts=tuple(asked)), {k: v for k, v in asked.items() if k != v}
+
+
+def as_asked(facts: Mapping[FactKey, Fact], asked: Mapping[FactKey, FactKey],
+             ) -> dict[FactKey, Fact]:
+    """Gathered facts under the keys their rules asked for (what was selected shows in the
+    request)."""
+    return {asked.get(k, k): replace(f, key=asked.get(k, k)) for k, f in facts.items()}
 
 
 def needs_inputs(key: FactKey) -> bool:

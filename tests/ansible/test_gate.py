@@ -215,6 +215,37 @@ def test_broken_dc_is_error_never_pass_and_vault_works(
         assert secret not in text and "vault-pw-2231" not in text
 
 
+def test_each_host_is_contacted_once_as_apply_does(tmp_path: Path, listener: Listener) -> None:
+    """A DC and an Entra Connect server that hang up: the Connect server waits for the DC's
+    Mail Users, so gate.yml gathers it in its own per-host task after the DC, and neither
+    host is contacted more often than `checker apply` contacts it: once."""
+    sync = Listener()
+    try:
+        inv = tmp_path / "inventory.yml"
+        inv.write_text(yaml.safe_dump({"all": {"children": {
+            "domain_controllers": {"hosts": {"dc09.lab.example.com": {
+                "ansible_connection": "ldap", "ansible_host": listener.ip,
+                "checker_ldap_url": f"ldap://{listener.ip}:{listener.port}",
+                "ansible_user": "svc@lab.example.com", "ansible_password": "x"}}},
+            "aadconnect": {"hosts": {"aadc09.lab.example.com": {
+                "ansible_connection": "psrp", "ansible_host": sync.ip,
+                "ansible_port": sync.port, "ansible_user": "svc", "ansible_password": "x",
+                "ansible_psrp_auth": "basic", "ansible_psrp_protocol": "http",
+                "ansible_psrp_message_encryption": "never"}}}}}}))
+        code, cli = apply(inv, tmp_path / "cli.json")
+        by_apply = len(listener.received), len(sync.received)
+        listener.received.clear()
+        sync.received.clear()
+        proc, play = gate(inv, tmp_path / "play.json")
+        assert (len(listener.received), len(sync.received)) == by_apply == (1, 1)
+        assert code == gate_exit_code(proc) == 2
+        assert_same_run(cli, play)
+        waiting = proc.stdout.split("PLAY [Checker gate - gather the hosts that wait for the")
+        assert "fatal: [aadc09.lab.example.com -> localhost]" in waiting[1]
+    finally:
+        sync.sock.close()
+
+
 def _indent(vaulted: str) -> str:
     lines = vaulted.strip().splitlines()
     return "\n".join([lines[0], *("            " + line.strip() for line in lines[1:])])
@@ -244,3 +275,15 @@ def test_ansible_lint_production_profile() -> None:
         cwd=REPO, env=ansible_env(NO_COLOR="1"), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "'production' was required, and it passed" in proc.stderr, proc.stderr
+
+
+def test_every_module_documents_itself() -> None:
+    """ansible-doc parses every action's documentation (DOCUMENTATION, EXAMPLES, RETURN):
+    ansible-lint does not read it, and a stray `: ` in a description breaks it."""
+    plugins = COLLECTIONS / "ansible_collections" / "checker" / "identity" / "plugins"
+    names = sorted(f"checker.identity.{p.stem}" for p in (plugins / "action").glob("[a-z]*.py"))
+    proc = subprocess.run([str(BIN / "ansible-doc"), "--json", *names], env=ansible_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    docs = json.loads(proc.stdout)
+    assert sorted(docs) == names and all(d["doc"] and d["return"] for d in docs.values())

@@ -34,7 +34,7 @@ RANK: dict[str, float] = {
     "remediation": 9,
     "reporters": 10,
     "delivery": 10.5,
-    "remediate": 11, "api": 11,
+    "remediate": 11, "api_gather": 10.75, "api": 11,
     "history_commands": 11.5, "cli_inventory": 11.5,
     "commands": 12,
     "cli": 13,

@@ -9,19 +9,18 @@ from typing import Any
 from ansible_collections.checker.identity.plugins.plugin_utils import checker_run as run
 
 VERDICT = {0: "passed", 1: "failed", 2: "could not decide (error)"}
+
+
 class ActionModule(run.CheckerAction):
-    ARGS = {**run.SETTINGS_SPEC, "gathered": {"type": "str", "default": run.GATHERED_VAR}}
+    ARGS = run.GATHERED_SPEC
 
     def act(self, args: dict[str, Any], task_vars: dict[str, Any],
             result: dict[str, Any]) -> dict[str, Any]:
         try:
-            settings = run.settings(args, task_vars, self._templar)
-            estate, _, results = run.estate(task_vars, self._loader, args["gathered"])
-            prepared = run.api.prepare(settings, estate)
-            gathered = _registered(results, prepared, "checker_facts")
-            shared = _registered(results, prepared, "checker_shared")
-            outcome = run.api.conclude(prepared, gathered, settings, _started(task_vars),
-                                       shared)
+            settings, prepared, gathered, shared = run.gathered_run(
+                args, task_vars, self._templar, self._loader)
+            outcome = run.api.conclude(prepared, _with_shared(gathered, task_vars), settings,
+                                       _started(task_vars), shared)
         except run.InputError as e:
             return {**result, **run.input_failure(e)}
         except run.CheckerError as e:  # e.g. the history database cannot be written
@@ -37,8 +36,7 @@ class ActionModule(run.CheckerAction):
             summary=summary,
             reports=[spec.partition(":")[2] for spec in settings.reports if ":" in spec],
             msg=f"checker: {counts or 'no results'}; exit code {code}: {VERDICT[code]}"
-                + "".join(f"\n{host}: facts could not be gathered (their rules are `error`): "
-                          f"{'; '.join(why)}" for host, why in outcome.gather_errors.items()),
+                + run.errors_text(outcome.gather_errors),
             gather_errors={host: list(why) for host, why in outcome.gather_errors.items()},
             notes=list(outcome.notes),
             warnings=list(outcome.report.warnings),
@@ -56,13 +54,10 @@ def _started(task_vars: dict[str, Any]) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(stamp)) if stamp else None
 
 
-def _registered(results: dict[str, Any], prepared: Any, field: str) -> dict[str, Any]:
-    """What each planned host's gather task registered under `field`: its fact rows
-    (checker_facts), or the facts it left to one host of its domain (checker_shared)."""
-    out: dict[str, Any] = {}
-    for hp in prepared.plan.hosts:
-        raw = results.get(hp.host.name)
-        rows = raw.get(field) if hp.facts and isinstance(raw, dict) else None
-        if rows:
-            out[hp.host.name] = rows
-    return out
+def _with_shared(gathered: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+    """Each host's gathered rows, then the rows checker.identity.gather_shared read for it
+    (a host's later rows win)."""
+    read = (task_vars.get(run.SHARED_VAR) or {}).get("shared_facts") or {}
+    for host, rows in read.items():
+        gathered[host] = [*gathered.get(host, []), *rows]
+    return gathered

@@ -12,8 +12,8 @@ if run.api is not None:
     # class there): every forked worker inherits the transports instead of importing them.
     run.api.preload()
 
-WAITS = ("its requests are built from other hosts' facts: the evaluate task gathers it once "
-         "they are in, in one connection, as checker apply does")
+WAITS = ("its requests are built from other hosts' facts and checker.identity.gather_shared "
+         "has not completed them: the evaluate task gathers it, in one connection")
 
 
 class ActionModule(run.CheckerAction):
@@ -26,7 +26,7 @@ class ActionModule(run.CheckerAction):
         # cost more CPU than gathering the host (measured: benchmarks/ansible_fanout.py).
         plan = args["plan"] or task_vars.get(run.PLAN_VAR) or {}
         planned = (plan.get("hosts") or {}).get(host, {})
-        facts = planned.get("facts", [])
+        facts = _waiting(task_vars, host) if planned.get("waits") else planned.get("facts", [])
         result["_ansible_verbose_override"] = True  # -v shows the summary, not every fact
         if not facts:
             return {**result, "changed": False, "skipped": True, "checker_facts": [],
@@ -37,12 +37,19 @@ class ActionModule(run.CheckerAction):
             return {**result, **run.input_failure(run.InputError("\n".join(problems)))}
         timeout = args["timeout"] or float(self._templar.template(
             task_vars.get("checker_timeout", 60.0)))
-        shared: list[dict[str, Any]] = []  # read once per domain by the evaluate task
+        shared: list[dict[str, Any]] = []  # read once per domain by gather_shared
         rows = run.api.gather_host(host, hostvars, facts, timeout, shared=shared)
         errors = [r for r in rows if r["status"] == "error"]
         result.update(changed=False, checker_facts=rows, checker_shared=shared,
                       failed=bool(errors), msg=_summary(rows, errors, shared))
         return result
+
+
+def _waiting(task_vars: dict[str, Any], host: str) -> list[dict[str, Any]]:
+    """A waiting host's requests, completed from the other hosts' facts by
+    checker.identity.gather_shared (run once before this task)."""
+    read = task_vars.get(run.SHARED_VAR) or {}
+    return list((read.get("waiting") or {}).get(host) or [])
 
 
 def _summary(rows: list[dict[str, Any]], errors: list[dict[str, Any]],

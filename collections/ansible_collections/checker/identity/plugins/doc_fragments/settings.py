@@ -54,3 +54,12 @@ options:
       - Write plan.md, one .ps1 per host and playbook.yml here (C(checker_remediation_out)).
     type: str
 """
+
+    # The run-once actions that read what the gather tasks registered.
+    GATHERED = r"""
+options:
+  gathered:
+    description: Name of the variable the gather tasks registered.
+    type: str
+    default: checker_gathered
+"""

@@ -5,11 +5,14 @@ DOCUMENTATION = r"""
 module: evaluate
 short_description: Evaluate checker's rules over every gathered host and apply the gate
 description:
-  - Runs on the controller, once (C(run_once=true)), after M(checker.identity.gather).
-    Reads the facts the gather tasks left to one host per domain or forest (on the first host
-    in inventory order that reached it) and the hosts that wait for other hosts' facts, C(-f)
-    forks at a time, as C(checker apply) does; then evaluates every selected rule, writes
-    checker's reports and history, and fails when C(checker apply) would exit non-zero.
+  - Runs on the controller, once (C(run_once=true)), after M(checker.identity.gather) and
+    M(checker.identity.gather_shared). Evaluates every selected rule over the facts they
+    registered, writes checker's reports and history, and fails when C(checker apply) would
+    exit non-zero.
+  - It gathers nothing itself, except as a fallback for a playbook without
+    M(checker.identity.gather_shared) or without the gather task of the waiting hosts. What
+    is still missing (shared facts, hosts outside C(--limit), waiting hosts) is then gathered
+    here, C(-f) forks at a time, as C(checker apply) gathers it.
   - The result carries C(rc) and C(exit_code) with the meaning they have for
     C(checker apply) (0 passed, 1 a fail at or above C(fail_on), 2 an error, e.g. a host
     unreachable, and no qualifying fail, 3 invalid input), and the C(summary) counts.
@@ -18,11 +21,7 @@ version_added: 0.1.0
 author: checker maintainers
 extends_documentation_fragment:
   - checker.identity.settings
-options:
-  gathered:
-    description: Name of the variable the gather task registered.
-    type: str
-    default: checker_gathered
+  - checker.identity.settings.gathered
 """
 
 EXAMPLES = r"""
@@ -44,9 +43,9 @@ summary:
   type: dict
 gather_errors:
   description:
-    - Host -> why facts this task gathered itself (shared facts, hosts that wait for other
-      hosts' facts, hosts outside C(--limit)) could not be gathered; their rules are C(error).
-      Each also ends the C(msg).
+    - Host -> why facts this task gathered itself (its fallback for shared facts, hosts that
+      wait for other hosts' facts, hosts outside C(--limit)) could not be gathered; their
+      rules are C(error). Each also ends the C(msg).
   returned: success
   type: dict
 reports:

@@ -13,12 +13,15 @@ description:
     Ansible does not need a connection plugin for C(ldap) hosts.
   - A fact that every DC of a domain (or forest) gives alike, such as the domain's
     recipients, is not read here. Its share key goes into C(checker_shared), and
-    M(checker.identity.evaluate) has it read once, by the first host in inventory order that
-    reached that domain, as C(checker apply) does. The other DCs' rules that need it are
-    C(skipped), naming that host.
-  - A host whose requests are built from other hosts' facts (C(waits) in the plan) is
-    skipped here; M(checker.identity.evaluate) gathers it once the others are in, in one
-    connection.
+    M(checker.identity.gather_shared) has it read once, by the first host in inventory order
+    that reached that domain, as C(checker apply) does. The other DCs' rules that need it
+    are C(skipped), naming that host.
+  - A host whose requests are built from other hosts' facts (C(waits) in the plan, e.g. an
+    Entra Connect server asked about the Mail Users the DCs report) is gathered by a second
+    task of this action, after M(checker.identity.gather_shared) has completed its requests
+    (C(waiting) in its registered C(checker_gathered_shared)); the whole host in one
+    connection, as C(checker apply)'s second wave. Without that result it is skipped, and
+    M(checker.identity.evaluate) gathers it.
   - A fact that cannot be gathered (unreachable, refused bind, timeout) fails the task for that
     host and is kept as an C(error) fact, so M(checker.identity.evaluate) reports its rules as
     C(error); use C(ignore_errors=true) so the host stays in the play.

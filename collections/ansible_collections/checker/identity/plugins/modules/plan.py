@@ -34,9 +34,17 @@ hosts:
     - Host -> {transport, facts, waits} for every host that gives facts.
     - C(waits) is true for a host whose requests are built from other hosts' facts (an Entra
       Connect server asked about the Mail Users the DCs report). Its C(facts) are empty, and
-      M(checker.identity.evaluate) gathers it after the others, as C(checker apply) does.
+      M(checker.identity.gather_shared) completes its requests once the others are in.
   returned: success
   type: dict
+waiting:
+  description:
+    - The hosts under test that wait (C(waits)), in inventory order. C(playbooks/gate.yml)
+      puts them in the group C(checker_waiting) and gathers them in a play of their own,
+      after the others, as C(checker apply)'s second wave. The rules never see that group.
+  returned: success
+  type: list
+  elements: str
 rc:
   description: 3 when the input is invalid.
   returned: failure

@@ -27,6 +27,11 @@ else:
 EXIT_INPUT = 3
 PLAN_VAR = "checker_plan"
 GATHERED_VAR = "checker_gathered"
+SHARED_VAR = "checker_gathered_shared"
+# The hosts whose requests are built from other hosts' facts: gate.yml puts them in this
+# group (add_host, from the plan) and gathers them in a play of their own, after the others.
+# It is not one of the inventory's groups: rules never see it.
+WAITING_GROUP = "checker_waiting"
 
 # Action argument -> (variable it defaults to, type): the variables map to the CLI options.
 SETTINGS: dict[str, tuple[str, str]] = {
@@ -51,6 +56,9 @@ SETTINGS_SPEC: dict[str, dict[str, Any]] = {
     for arg, (_, kind) in SETTINGS.items()
 }
 
+# The run-once actions after the gather tasks also name the variable those registered.
+GATHERED_SPEC = {**SETTINGS_SPEC, "gathered": {"type": "str", "default": GATHERED_VAR}}
+
 # Ansible's special variables (docs: "Special Variables") and the results the actions
 # register: they are not host variables, so rules never see them.
 SPECIAL = frozenset({
@@ -63,7 +71,7 @@ SPECIAL = frozenset({
     "ansible_role_names", "ansible_run_tags", "ansible_search_path", "ansible_skip_tags",
     "ansible_verbosity", "ansible_version", "environment", "groups", "hostvars",
     "inventory_hostname_short", "omit", "play_hosts", "playbook_dir", "role_name", "role_names",
-    "role_path", "role_uuid", PLAN_VAR, GATHERED_VAR,
+    "role_path", "role_uuid", PLAN_VAR, GATHERED_VAR, SHARED_VAR,
     *(var for var, _ in SETTINGS.values()),
 })
 # A variable checker reads to connect: if it cannot be resolved, the input is bad (exit 3).
@@ -150,6 +158,8 @@ def _resolve(raw: Mapping[str, Any], host: str, loader: Any,
         except AnsibleError as e:
             reason = f"host {host}: variable {name}: {getattr(e, 'message', e)}"
             (problems if name.startswith(CONNECTION_PREFIXES) else skipped).append(reason)
+    if isinstance(out.get("group_names"), list):  # the host's own groups, not gate.yml's
+        out["group_names"] = [g for g in out["group_names"] if g != WAITING_GROUP]
     return out, problems, skipped
 
 
@@ -159,7 +169,8 @@ def estate(task_vars: Mapping[str, Any], loader: Any, registered: str = GATHERED
     host's `registered` result read raw (gathered values are data, never templated). Raises
     InputError listing every unresolvable connection variable."""
     hostvars = task_vars["hostvars"]
-    groups = {str(g): [str(h) for h in hs] for g, hs in plain(task_vars["groups"]).items()}
+    groups = {str(g): [str(h) for h in hs] for g, hs in plain(task_vars["groups"]).items()
+              if g != WAITING_GROUP}
     resolved: dict[str, dict[str, Any]] = {}
     results: dict[str, Any] = {}
     problems: list[str] = []
@@ -178,6 +189,37 @@ def estate(task_vars: Mapping[str, Any], loader: Any, registered: str = GATHERED
     limit = task_vars.get("ansible_limit")
     estate = api.Estate.of(groups, resolved, under_test, source, limit and str(limit))
     return estate, warnings, results
+
+
+def registered(results: Mapping[str, Any], prepared: Any, field: str) -> dict[str, Any]:
+    """What each planned host's gather task registered under `field`: its fact rows
+    (checker_facts), or the facts it left to one host of its domain (checker_shared)."""
+    out: dict[str, Any] = {}
+    for hp in prepared.plan.hosts:
+        raw = results.get(hp.host.name)
+        rows = raw.get(field) if hp.facts and isinstance(raw, Mapping) else None
+        if rows:
+            out[hp.host.name] = rows
+    return out
+
+
+def gathered_run(args: Mapping[str, Any], task_vars: Mapping[str, Any], templar: Any,
+                 loader: Any) -> tuple[Any, Any, dict[str, Any], dict[str, Any]]:
+    """For the run-once actions after the gather tasks: the settings, the run prepared again
+    (as the plan prepared it), and what the gather tasks registered per host: fact rows
+    (checker_facts) and the share keys left to one host of a domain (checker_shared).
+    Raises InputError."""
+    checker_settings = settings(args, task_vars, templar)
+    play, _, results = estate(task_vars, loader, args["gathered"])
+    prepared = api.prepare(checker_settings, play)
+    return (checker_settings, prepared, registered(results, prepared, "checker_facts"),
+            registered(results, prepared, "checker_shared"))
+
+
+def errors_text(errors: Mapping[str, Any]) -> str:
+    """One line per host whose facts a run-once task gathered could not be gathered."""
+    return "".join(f"\n{host}: facts could not be gathered (their rules are `error`): "
+                   f"{'; '.join(why)}" for host, why in errors.items())
 
 
 def input_failure(error: Exception) -> dict[str, Any]:
