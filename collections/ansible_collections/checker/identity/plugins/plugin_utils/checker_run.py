@@ -233,7 +233,7 @@ def input_failure(error: Exception) -> dict[str, Any]:
 
 
 class CheckerAction(ActionBase):
-    """The frame of the three actions: run on the controller, never use the connection."""
+    """The frame of the four actions: run on the controller, never use the connection."""
 
     TRANSFERS_FILES = False
     _requires_connection = False
