@@ -53,6 +53,9 @@ def test_the_built_collection_gives_checkers_results(built: Path, tmp_path: Path
     assert code == 1 and gate_exit_code(proc) == 1
     assert proc.returncode == 2  # ansible-playbook: a task failed
     assert_same_run(cli, play)
+    # no host waits here: the play over checker_waiting selects none, without a warning
+    assert "Could not match supplied host pattern" not in proc.stdout + proc.stderr
+    assert "PLAY [Checker gate - gather the hosts that wait for the others' facts]" in proc.stdout
 
 
 def test_project_requirements_install_the_collection(tmp_path: Path) -> None:
