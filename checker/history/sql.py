@@ -25,6 +25,8 @@ from checker.results import RunReport
 
 T = TypeVar("T")
 RUN_COLUMNS = "id, started_at, inventory, exit_code, summary, estate, node"
+# schema 1 had no estate or node: a run's estate was its inventory (what migration 2 copies)
+V1_RUN_COLUMNS = "id, started_at, inventory, exit_code, summary, inventory, ''"
 
 
 def db_errors(method: Callable[..., T]) -> Callable[..., T]:
@@ -120,6 +122,20 @@ class SqlStore(HistoryStore):
                               (schema.CURRENT,))
         self._current = True
 
+    def _readable(self) -> int:
+        """The schema version to read, migrating nothing: `drift` and `history list|show` only
+        read, so a node with a newer checker never upgrades a shared history under the older
+        nodes that still write to it, and a read-only login can read."""
+        if self._current:
+            return schema.CURRENT
+        version = self._version()
+        self._current = version == schema.CURRENT
+        return version
+
+    @staticmethod
+    def _run_columns(version: int) -> str:
+        return RUN_COLUMNS if version >= 2 else V1_RUN_COLUMNS
+
     @db_errors
     def save(self, report: RunReport, estate: str, redactor: Redactor) -> int:
         self._ready()
@@ -142,9 +158,13 @@ class SqlStore(HistoryStore):
 
     @db_errors
     def runs(self, estate: str | None = None) -> list[RunInfo]:
-        self._ready()
-        where, params = ("WHERE estate = ? ", (estate,)) if estate is not None else ("", ())
-        cur = self._execute(f"SELECT {RUN_COLUMNS} FROM runs {where}ORDER BY id", params)
+        version = self._readable()
+        if version == 0:  # nothing stored yet (an empty database): nothing is created
+            return []
+        column = "estate" if version >= 2 else "inventory"
+        where, params = (f"WHERE {column} = ? ", (estate,)) if estate is not None else ("", ())
+        cur = self._execute(f"SELECT {self._run_columns(version)} FROM runs {where}ORDER BY id",
+                            params)
         return [self._info(row) for row in cur]
 
     def _info(self, row: Sequence[Any]) -> RunInfo:
@@ -164,9 +184,10 @@ class SqlStore(HistoryStore):
 
     @db_errors
     def load(self, run_id: int) -> StoredRun:
-        self._ready()
-        row = self._execute(f"SELECT {RUN_COLUMNS}, hosts FROM runs WHERE id = ?",
-                            (run_id,)).fetchone()
+        version = self._readable()
+        row = None if version == 0 else self._execute(
+            f"SELECT {self._run_columns(version)}, hosts FROM runs WHERE id = ?",
+            (run_id,)).fetchone()
         if row is None:
             raise InputError(f"no run {run_id} in the history")
         cur = self._execute("SELECT rule_id, host, object, status, severity, message FROM "

@@ -167,23 +167,41 @@ def _raw(backend: Backend) -> Any:
     return psycopg.connect(backend.target, password=postgres.PASSWORD, autocommit=True)
 
 
-def test_a_version_1_history_is_migrated(backend: Backend) -> None:
-    """A history written by checker 0.1 (no version table, no estate): migrated on first use,
-    its runs keep their inventory as their estate."""
+def _version_1_history(backend: Backend, runs: int = 1) -> None:
+    """A history as checker 0.1 wrote it (no version table, no estate): `runs` runs of
+    old.yml, the first failing R on dc, the others passing it."""
     ddl = schema.SQLITE if backend.name == "sqlite" else schema.POSTGRES
     conn = _raw(backend)
     for statement in ddl[1]:
         conn.execute(statement)
-    stamp = "2026-11-01T02:00:00Z"
-    conn.execute("INSERT INTO runs (started_at, finished_at, inventory, checker_version, "
-                 "exit_code, fail_on, summary, rule_versions, hosts) VALUES "
-                 f"('{stamp}', '{stamp}', 'old.yml', '0.1.0', 1, 'info', "
-                 """'{"fail": 1}', '{"R": 1}', '["dc"]')""")
     pos = "" if backend.name == "sqlite" else "pos, "
-    conn.execute(f"INSERT INTO results (run_id, {pos}rule_id, host, object, status, "
-                 "original_status, severity, rule_version, message) VALUES "
-                 f"(1, {'' if not pos else '0, '}'R', 'dc', '', 'fail', NULL, 'high', 1, 'm')")
+    for n in range(1, runs + 1):
+        stamp = f"2026-11-0{n}T02:00:00Z"
+        status = "fail" if n == 1 else "pass"
+        conn.execute("INSERT INTO runs (started_at, finished_at, inventory, checker_version, "
+                     "exit_code, fail_on, summary, rule_versions, hosts) VALUES "
+                     f"('{stamp}', '{stamp}', 'old.yml', '0.1.0', {int(n == 1)}, 'info', "
+                     f"""'{{"{status}": 1}}', '{{"R": 1}}', '["dc"]')""")
+        conn.execute(f"INSERT INTO results (run_id, {pos}rule_id, host, object, status, "
+                     "original_status, severity, rule_version, message) VALUES "
+                     f"({n}, {'' if not pos else '0, '}'R', 'dc', '', '{status}', NULL, "
+                     "'high', 1, 'm')")
     conn.close()
+
+
+def _tables(backend: Backend) -> set[str]:
+    conn = _raw(backend)
+    sql = ("SELECT name FROM sqlite_master" if backend.name == "sqlite" else
+           "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
+    names = {r[0] for r in conn.execute(sql).fetchall()}
+    conn.close()
+    return names
+
+
+def test_a_version_1_history_is_migrated(backend: Backend) -> None:
+    """A history written by checker 0.1 (no version table, no estate): migrated on first use,
+    its runs keep their inventory as their estate."""
+    _version_1_history(backend)
     save(backend.target, report([row("R", "dc", "pass")], ("dc",)), estate="old.yml")
     with open_store(backend.target) as store:
         d = compare(store)
@@ -192,6 +210,23 @@ def test_a_version_1_history_is_migrated(backend: Backend) -> None:
     conn = _raw(backend)
     assert conn.execute("SELECT version FROM checker_schema").fetchall() == [(schema.CURRENT,)]
     conn.close()
+
+
+def test_reading_a_version_1_history_writes_nothing(backend: Backend) -> None:
+    """drift and history list|show only read: on a schema-1 history they used to migrate it,
+    so an admin's newer checker upgraded a shared history under the nodes still writing to
+    it (which then stop with "newer than this checker knows"), and a read-only login failed.
+    They now read schema 1 as it is, its inventory standing for its estate."""
+    _version_1_history(backend, runs=2)
+    before = _tables(backend)
+    listed = checker("history", "list", "--history", backend.target, "--estate", "old.yml")
+    assert listed.returncode == 0 and "2 run(s)" in listed.stdout, listed.stderr
+    assert re.search(r"\n +2  2026-11-02 02:00 +0 +1 +0 +0  - +old\.yml\n", listed.stdout)
+    shown = checker("history", "show", "1", "--history", backend.target)
+    assert shown.returncode == 0 and "run 1: estate old.yml; node -" in shown.stdout
+    drifted = checker("drift", "--history", backend.target)
+    assert drifted.returncode == 0 and "fixed" in drifted.stdout, drifted.stderr
+    assert _tables(backend) == before and "checker_schema" not in before
 
 
 @pytest.mark.parametrize(("sql", "message"), [
