@@ -221,8 +221,15 @@ def test_broken_dc_is_error_never_pass_and_vault_works(
 def test_each_host_is_contacted_once_as_apply_does(tmp_path: Path, listener: Listener) -> None:
     """A DC and an Entra Connect server that hang up: the Connect server waits for the DC's
     Mail Users, so gate.yml gathers it in its own per-host task after the DC, and neither
-    host is contacted more often than `checker apply` contacts it: once."""
+    host is contacted more often than `checker apply` contacts it: once. The group gate.yml
+    puts it in is not the inventory's: a rule on `checker_waiting` selects no host."""
     sync = Listener()
+    extra = tmp_path / "rules"
+    extra.mkdir()
+    (extra / "waiting.yml").write_text(yaml.safe_dump([{
+        "id": "TEST-GATE-GROUP-HIDDEN", "title": "gate.yml's own group is not the inventory's",
+        "severity": "low", "hosts": "checker_waiting",
+        "facts": {"adsync": "adsync.global_settings"}, "expect": [{"that": "adsync"}]}]))
     try:
         inv = tmp_path / "inventory.yml"
         inv.write_text(yaml.safe_dump({"all": {"children": {
@@ -235,14 +242,16 @@ def test_each_host_is_contacted_once_as_apply_does(tmp_path: Path, listener: Lis
                 "ansible_port": sync.port, "ansible_user": "svc", "ansible_password": "x",
                 "ansible_psrp_auth": "basic", "ansible_psrp_protocol": "http",
                 "ansible_psrp_message_encryption": "never"}}}}}}))
-        code, cli = apply(inv, tmp_path / "cli.json")
+        code, cli = apply(inv, tmp_path / "cli.json", "-r", "rules", "-r", str(extra))
         by_apply = len(listener.received), len(sync.received)
         listener.received.clear()
         sync.received.clear()
-        proc, play = gate(inv, tmp_path / "play.json")
+        proc, play = gate(inv, tmp_path / "play.json", "-e",
+                          json.dumps({"checker_rules": ["rules", str(extra)]}))
         assert (len(listener.received), len(sync.received)) == by_apply == (1, 1)
         assert code == gate_exit_code(proc) == 2
         assert_same_run(cli, play)
+        assert "TEST-GATE-GROUP-HIDDEN" not in {rule for rule, _, _ in result_set(play)}
         waiting = proc.stdout.split("PLAY [Checker gate - gather the hosts that wait for the")
         assert "fatal: [aadc09.lab.example.com -> localhost]" in waiting[1]
     finally:
