@@ -5,7 +5,9 @@ One testsuite per run carries the totals. A testcase's classname is `checker.<ho
 host's dots made underscores: Jenkins splits a classname at its last dot into package and
 class, so `dc01.contoso.test` would read as class `test`. Names read `RULE-ID: title [object]`
 and are stable from run to run, so CI history lines up. skipped, blocked and waived are
-`<skipped>` with the reason (and the waiver's justification, ticket and expiry).
+`<skipped>` with the reason (and the waiver's justification, ticket and expiry). The run's
+warnings (insecure connection settings, expired waivers) are the suite's `<system-err>` and
+`warning` properties: a CI job that only publishes this file still shows them.
 """
 
 from __future__ import annotations
@@ -100,6 +102,8 @@ def _properties(suite: ET.Element, report: RunReport, t: _Text) -> None:
               "exit_code": str(report.exit_code), "checker_version": __version__}
     for name, value in values.items():
         ET.SubElement(props, "property", name=name, value=t(value))
+    for warning in report.warnings:
+        ET.SubElement(props, "property", name="warning", value=t(warning))
 
 
 @reporters.register("junit")
@@ -117,5 +121,8 @@ class JUnitReporter(Reporter):
         _properties(suite, report, t)
         for r in report.results:
             _case(suite, r, t)
+        if report.warnings:
+            ET.SubElement(suite, "system-err").text = t(
+                "\n".join(f"warning: {w}" for w in report.warnings))
         ET.indent(root)
         return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"

@@ -44,6 +44,8 @@ HELP = {
         "textfile is rewritten every run, so the series is absent after a run that did not "
         "pass; alert on time() - max_over_time(checker_last_success_timestamp_seconds[7d])."
     ),
+    "checker_warning": "A warning of this run (always 1): an insecure connection setting, an "
+    "expired or unmatched waiver. Alert on count(checker_warning) > 0.",
     "checker_exit_code": "Exit code of this run: 0 passed, 1 a fail at or above --fail-on, "
     "2 an error (unreachable, auth, timeout, collector) and no qualifying fail.",
 }
@@ -101,6 +103,9 @@ class PrometheusReporter(Reporter):
         out += metric("checker_run_timestamp_seconds", [({}, round(finished, 3))])
         if report.exit_code == 0:
             out += metric("checker_last_success_timestamp_seconds", [({}, round(finished, 3))])
+        if report.warnings:
+            out += metric("checker_warning", self._scrubbed(
+                [({"message": w}, 1) for w in dict.fromkeys(report.warnings)]))
         out += metric("checker_exit_code", [({}, report.exit_code)])
         return "\n".join(out) + "\n"
 

@@ -69,3 +69,20 @@ def test_hostile_values_and_waivers(hostile_report: RunReport, schema: object) -
     skipped = waived.find("skipped")
     assert skipped is not None
     assert "ticket CHG-1234" in skipped.get("message", "") and "expires 2027-01-31" in skipped.get("message", "")
+
+
+def test_the_run_warnings_are_in_the_file(hostile_report: RunReport, schema: object) -> None:
+    """An insecure setting warns in every report: a CI job that publishes only the JUnit file
+    (Azure DevOps PublishTestResults, Jenkins) showed no warning at all."""
+    plain = ("host dc01: checker_ldap_allow_plaintext: true: the bind goes over plain ldap:// "
+             "and the password is sent in clear text")
+    report = dataclasses.replace(hostile_report, warnings=(plain, *hostile_report.warnings))
+    suite = render(report, schema, Redactor(["onerror=alert(1)"])).find("testsuite")
+    assert suite is not None
+    err = suite.find("system-err")
+    assert err is not None and f"warning: {plain}" in (err.text or "")
+    props = [p.get("value") for p in suite.iter("property") if p.get("name") == "warning"]
+    assert props[0] == plain and len(props) == 2
+    assert "onerror=alert" not in ET.tostring(suite, "unicode")
+    quiet = dataclasses.replace(hostile_report, warnings=())
+    assert render(quiet, schema).find("testsuite/system-err") is None

@@ -106,3 +106,15 @@ def test_per_object_rows_fold_into_the_worst(hostile_report: RunReport) -> None:
     report = dataclasses.replace(hostile_report, results=tuple(rows))
     status = values(parse(PrometheusReporter().render(report))[0], "checker_rule_status")
     assert list(status.values()) == [1.0]
+
+
+def test_the_run_warnings_are_series(hostile_report: RunReport) -> None:
+    """An insecure setting warns in every report: the textfile had no trace of it, so no
+    alert could fire on a gate that sends a password in clear text every night."""
+    plain = "host dc01: checker_ldap_validate_certs: false: the DC's certificate is not verified"
+    report = dataclasses.replace(hostile_report, warnings=(plain, plain, HOSTILE))
+    samples, meta = parse(PrometheusReporter().render(report))
+    assert values(samples, "checker_warning") == {(("message", plain),): 1, (("message", HOSTILE),): 1}
+    assert meta["checker_warning"][0] == "gauge"
+    quiet = dataclasses.replace(hostile_report, warnings=())
+    assert "checker_warning" not in PrometheusReporter().render(quiet)
