@@ -7,6 +7,14 @@ Learn "Exchange Server build numbers and release dates". `cu_supported` is Healt
 is the product's; the dedicated Exchange hybrid application needs the April 2025 hotfix update
 (HU) or later (CSS-Exchange docs/Hybrid/ConfigureExchangeHybridApplication.md and the April
 2025 HU release post). Update this table when Microsoft ships a CU.
+
+Get-ExchangeServer's AdminDisplayVersion is the build of the installed CU: security and hotfix
+updates do not change it. HealthChecker reads the real build from ExSetup.exe's file version
+and falls back to AdminDisplayVersion only as the "CU build" (CSS-Exchange
+`Diagnostics/HealthChecker/DataCollection/ExchangeInformation/Invoke-JobExchangeInformationLocal.ps1`,
+`Shared/Tests/Get-ExchangeBuildVersionInformation.Tests.ps1`). A file version is out of reach
+of the NoLanguage endpoint, so whether a CU that got the April 2025 HU has it installed is
+unknown here (None), never guessed.
 """
 
 from __future__ import annotations
@@ -26,7 +34,8 @@ class Build:
     cu: str
     cu_supported: bool
     extended_support_end: dt.datetime | None
-    hybrid_app_capable: bool
+    hybrid_app_capable: bool | None  # None: the CU got the HU; whether it is installed is unknown
+    hybrid_app_build: str | None  # the first build of this CU that can (its April 2025 HU)
 
 
 def _utc(y: int, m: int, d: int) -> dt.datetime:
@@ -96,4 +105,12 @@ def classify(version: str) -> Build | None:
         cu = next((name for name, first in _cus(v[:2]) if v >= first), "RTM")
     capable = HYBRID_APP_BUILDS.get((product, cu))
     return Build(product, cu, (product, cu) in SUPPORTED_CUS, end,
-                 capable is not None and v >= version_tuple(capable))
+                 _hybrid_app_capable(v, capable), capable)
+
+
+def _hybrid_app_capable(v: tuple[int, ...], capable: str | None) -> bool | None:
+    """True when the CU build itself has it (SE), False when no update of this CU has it,
+    None when only its hotfix update has it: the CU build cannot show that update."""
+    if capable is None:
+        return False
+    return True if v >= version_tuple(capable) else None

@@ -13,12 +13,17 @@ class ExchangeServer:
 
     name: str
     fqdn: str | None
-    version: str | None  # "15.2.1748.10", from AdminDisplayVersion "Version 15.2 (Build 1748.10)"
+    # "15.2.1748.10", from AdminDisplayVersion "Version 15.2 (Build 1748.10)": the CU's build,
+    # which security and hotfix updates leave as it is
+    version: str | None
     product: str | None = None  # "Exchange Server SE", "Exchange 2019", ...
     cu: str | None = None  # "RTM", "CU15", ...
     cu_supported: bool = False  # one of the product's two newest CUs (SE: any build)
     extended_support_end: dt.datetime | None = None
-    hybrid_app_capable: bool = False  # April 2025 hotfix update or later
+    # April 2025 hotfix update or later: None when the CU got that update and the CU build
+    # cannot tell whether it is installed (check ExSetup.exe against hybrid_app_build)
+    hybrid_app_capable: bool | None = False
+    hybrid_app_build: str | None = None
     roles: list[str] = field(default_factory=list)  # ServerRole, e.g. ["Mailbox"]
     is_edge: bool = False
     site: str | None = None
