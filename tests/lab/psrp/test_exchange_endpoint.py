@@ -221,3 +221,25 @@ def test_a_stream_past_its_budget_is_an_error(exchange: Any) -> None:
             list(stream)
     finally:
         transport.close()
+
+
+def test_route_a_remote_mailbox_as_a_command(exchange: Any) -> None:
+    """EXSRV-REMOTE-MAILBOX-ROUTING's step as --remediate sends it: Set-RemoteMailbox with the
+    identity Get-RemoteMailbox reported and alias@<tenant routing domain>."""
+    srv = exchange("remote-mailboxes-no-routing")
+    transport = PsrpTransport("ex01", hostvars(srv.port), 30)
+    transport.open()
+    key = FactKey.of("exchange.remote_mailboxes", {})
+    collector = load_all().get(key.collector)()
+    try:
+        transport.run_command("Set-RemoteMailbox", {
+            "Identity": "lab.example.com/Users/user00000",
+            "RemoteRoutingAddress": "user00000@contoso.mail.onmicrosoft.com"})
+        ((_, stream),) = list(transport.collect({key: collector.request({})}))
+        routes = {m.alias: m.remote_routing_address
+                  for m in collector.process(list(stream), {})}
+    finally:
+        transport.close()
+    assert routes["user00000"] == "user00000@contoso.mail.onmicrosoft.com"
+    assert routes["user00001"] is None  # the others are as they were
+    assert srv.stats()["scripts"] == 0

@@ -11,7 +11,7 @@ from ..engine import COMMON, Engine, Invocation
 from ..values import PSError
 from . import objects as O
 from .config_objects import SYSCONF_OBJECTS
-from .recipients import mail_users, remote_mailboxes
+from .recipients import mail_users, remote_aliases, remote_mailboxes
 from .state import SERVERS_DN, State, certificate_object
 
 DEFAULT_RESULT_SIZE = 1000
@@ -115,6 +115,19 @@ def register(engine: Engine, st: State) -> None:
             "DomainController", "OnPremisesOrganizationalUnit", "SortBy")
     def get_remote_mailboxes(inv: Invocation) -> list[Any]:
         return limit(inv, st.prebuilt.get("remote_mailboxes") or remote_mailboxes(st.sc))
+
+    # Identity: a name, alias or canonical name (lab.example.com/Users/alias) as
+    # Get-RemoteMailbox shows it; RemoteRoutingAddress binds to a ProxyAddress (SMTP by default)
+    @cmdlet("Set-RemoteMailbox", "Identity", "RemoteRoutingAddress", "DomainController")
+    def set_remote_mailbox(inv: Invocation) -> None:
+        identity = str(inv.param("Identity", 0) or "")
+        alias = identity.rsplit("/", 1)[-1]
+        if alias not in remote_aliases(st.sc):
+            raise not_found("Set-RemoteMailbox", identity)
+        address = str(inv.param("RemoteRoutingAddress") or "")
+        address = address.split(":", 1)[1] if address.lower().startswith("smtp:") else address
+        st.sc.setdefault("remote_routing", {})[alias] = address
+        st.journal(f"Set-RemoteMailbox -Identity {identity} -RemoteRoutingAddress {address}")
 
     @cmdlet("Get-MailUser", "Identity", "ResultSize", "Filter", "Anr", "DomainController",
             "OrganizationalUnit", "SortBy")

@@ -25,15 +25,23 @@ def _recipient(kind: str, alias: str, addresses: list[str], extra: dict[str, Any
     return O.obj([MGMT + kind, *O.BASES["recipient"]], props, alias)
 
 
+def remote_aliases(sc: Mapping[str, Any]) -> set[str]:
+    return {f"user{i:05d}" for i in range(int((sc.get("remote_mailboxes") or {}).get("count", 0)))}
+
+
 def remote_mailboxes(sc: Mapping[str, Any]) -> Iterator[Any]:
     """`remote_mailboxes: {count, no_routing, wrong_domain}`: the first `no_routing` have no
-    RemoteRoutingAddress, the next `wrong_domain` route to a domain not the tenant's."""
+    RemoteRoutingAddress, the next `wrong_domain` route to a domain not the tenant's.
+    `remote_routing` ({alias: address}) holds what Set-RemoteMailbox set since."""
     spec = sc.get("remote_mailboxes") or {}
     tenant, domain = sc["tenant_routing_domain"], sc.get("mail_domain", "lab.example.com")
+    changed = sc.get("remote_routing") or {}
     for i in range(int(spec.get("count", 0))):
         alias = f"user{i:05d}"
         route: Any = O.smtp_proxy(f"{alias}@{tenant}")
-        if i < int(spec.get("no_routing", 0)):
+        if alias in changed:
+            route = O.smtp_proxy(changed[alias])
+        elif i < int(spec.get("no_routing", 0)):
             route = None
         elif i < int(spec.get("no_routing", 0)) + int(spec.get("wrong_domain", 0)):
             route = O.smtp_proxy(f"{alias}@oldtenant.mail.onmicrosoft.com")
