@@ -7,6 +7,7 @@ even when --limit leaves those hosts out of the hosts under test.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,15 +60,15 @@ def build_plan(ruleset: RuleSet, inventory: Inventory, under_test: Sequence[str]
             for ref in rule.remote_facts:
                 for src in inventory.select(ref.from_pattern or ""):
                     facts.setdefault(src.name, {})[ref.key] = None
-    plans, problems = [], []
+    plans: list[HostPlan] = []
+    problems: list[CheckerError] = []
     for name, host in inventory.hosts.items():
         if name not in facts and name not in rules:
             continue
         keys = tuple(facts.get(name, {}))
-        try:
-            _check_host(host, keys)
-        except CheckerError as e:
-            problems.append(e)
+        found = _check_host(host, keys)
+        if found:
+            problems += found
             continue
         plans.append(HostPlan(host, canonical_connection(host.connection), keys,
                               tuple(rules.get(name, ()))))
@@ -95,13 +96,12 @@ def _risks_and_notes(transport: type[Transport], hostvars: Mapping[str, Any]) ->
     return [*transport.insecure_settings(hostvars), *transport.setting_notes(hostvars)]
 
 
-def _check_host(host: Host, keys: Sequence[FactKey]) -> None:
+def _check_host(host: Host, keys: Sequence[FactKey]) -> list[CheckerError]:
+    """Each problem with the host's connection variables, at the file and line of the
+    variable it names (a group_vars file, -e), else at the host's inventory file."""
     if host.connection not in connection_names():
-        raise InputError(
-            f"host {host.name}: ansible_connection {host.connection!r} is not supported "
-            f"(use one of: {', '.join(connection_names())})",
-            inventory_file(host),
-        )
+        return [_at(host, f"ansible_connection {host.connection!r} is not supported "
+                          f"(use one of: {', '.join(connection_names())})")]
     transport = get_transport(host.connection)
     problems = list(transport.check_vars(host.vars))
     registry = load_all()
@@ -116,8 +116,20 @@ def _check_host(host: Host, keys: Sequence[FactKey]) -> None:
         refused = transport.refuses(host.vars, collector.request_type)
         if refused:
             problems.append(f"collector {key.collector}: {refused}")
-    if problems:
-        raise InputError(f"host {host.name}: {'; '.join(problems)}", inventory_file(host))
+    return [_at(host, problem) for problem in problems]
+
+
+def _at(host: Host, problem: str) -> InputError:
+    """`problem` (which starts with the variable it is about, if any) located."""
+    name = _VARIABLE.match(problem)
+    where = getattr(host.vars, "where", None)  # a resolved inventory (not an engine's dict)
+    found = where(name.group(1)) if where and name else None
+    if found is not None and found.file != "<inventory>":
+        return InputError(f"host {host.name}: {problem}", found.file, found.line)
+    return InputError(f"host {host.name}: {problem}", inventory_file(host))
+
+
+_VARIABLE = re.compile(r"((?:ansible|checker)_\w+)\b")
 
 
 def inventory_file(host: Host) -> str | None:

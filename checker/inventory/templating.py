@@ -156,6 +156,11 @@ class HostVarsView(Mapping[str, Any]):
     def _names(self) -> dict[str, None]:
         return dict.fromkeys([*self._resolver.layer(self._host).values, *MAGIC_ALWAYS])
 
+    def where(self, name: str) -> Where | None:
+        """The file and line of the value that wins for `name` (None: not an inventory
+        variable), so a bad value is reported where it is written."""
+        return self._resolver.layer(self._host).where.get(name)
+
     def __repr__(self) -> str:  # may hold secrets
         return f"HostVarsView({self._host!r})"
 
