@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from checker.collectors.records import domain_of
+
 # --------------------------------------------------------------------------- records
 
 
@@ -74,6 +76,12 @@ class Recipient:
     def name(self) -> str:
         """How results name the object: the sAMAccountName, else the DN."""
         return self.sam_account_name or self.dn
+
+    @property
+    def domain(self) -> str | None:
+        """The DNS name of the object's domain (its DN's DC= part): where a remediation step
+        changes it (`-Server`), whatever domain the management host is in."""
+        return domain_of(self.dn)
 
 
 @dataclass(frozen=True, slots=True)

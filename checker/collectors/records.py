@@ -8,6 +8,7 @@ Field names are snake_case and are what rules see: `item.schema.attributes`,
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 # --------------------------------------------------------------------------- Active Directory
@@ -49,9 +50,19 @@ class ExchangeSchema:
 # --------------------------------------------------------------------------- Entra Connect Sync
 
 
+# A comma that separates RDNs: not escaped by an odd number of backslashes (RFC 4514).
+_RDN_SEPARATOR = re.compile(r"(?<!\\)((?:\\\\)*),")
+
+
 def domain_of(dn: str) -> str | None:
-    """DC=lab,DC=example,DC=com -> lab.example.com (None when the DN has no DC= part)."""
-    parts = [p.strip()[3:] for p in dn.split(",") if p.strip()[:3].lower() == "dc="]
+    """DC=lab,DC=example,DC=com -> lab.example.com (None when the DN ends in no DC= part).
+    Only the trailing DC= RDNs name the domain: a CN holding an escaped ',DC=x' does not."""
+    rdns = [r.strip() for r in _RDN_SEPARATOR.sub(lambda m: m.group(1) + "\0", dn).split("\0")]
+    parts: list[str] = []
+    for rdn in reversed(rdns):
+        if rdn[:3].lower() != "dc=":
+            break
+        parts.insert(0, rdn[3:])
     return ".".join(parts).lower() or None
 
 
