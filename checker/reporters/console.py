@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from checker.history.model import Change, DriftItem, DriftReport, RunInfo
-from checker.remediation.planner import host_plans
+from checker.remediation.planner import host_plans, rules_for
 from checker.reporters.base import Reporter, reporters
 from checker.reporters.terminal import cleaned, plain
 from checker.reporters.view import CHANGE_ORDER, CHANGE_TITLES
@@ -49,7 +49,8 @@ class ConsoleReporter(Reporter):
             for host, tasks in plans.items():
                 out.append(f"{host}:")
                 for i, t in enumerate(tasks, 1):
-                    out += _task_lines(i, t.kind, t.name, t.script or t.steps or "", t.rule_id)
+                    out += _task_lines(i, t.kind, t.name, t.script or t.steps or "",
+                                       rules_for(t, report.results))
             out.append("")
         out += [*(f"warning: {w}" for w in report.warnings), self._totals(report)]
         return "\n".join(out) + "\n"
@@ -139,8 +140,9 @@ def _wrap(text: str, first: str, rest: str) -> list[str]:
     return textwrap.wrap(text, 100, initial_indent=first, subsequent_indent=rest) or [first]
 
 
-def _task_lines(n: int, kind: str, name: str, body: str, rule: str | None) -> list[str]:
-    why = f"  (rule {rule})" if rule else ""
+def _task_lines(n: int, kind: str, name: str, body: str, rules: list[str]) -> list[str]:
+    """A planned task, with every failing rule it is for (as plan.md and the reports say)."""
+    why = f"  (rule{'s' if len(rules) > 1 else ''} {', '.join(rules)})" if rules else ""
     lines = [f"  {n}. [{kind}] {name}{why}"]
     if kind == "powershell":  # keep scripts as written: they are meant to be copied
         return lines + [f"       {line}" for line in body.splitlines()]

@@ -61,3 +61,12 @@ def test_a_secret_with_a_control_character_is_masked_before_cleaning(
 def test_plain_keeps_ordinary_text() -> None:
     assert plain("Müller, José\ttab\nline") == "Müller, José\ttab\nline"
     assert plain("a\r\nb\rc") == "a\nb\nc"
+
+
+def test_a_shared_step_names_every_rule_it_is_for(demo_report: RunReport) -> None:
+    """The demo's schema refresh and full sync are for two failing rules: the console names
+    both, as plan.md, the markdown and the HTML report do (it named the first one only)."""
+    text = ConsoleReporter(Redactor(), color=False).render(demo_report)
+    plan = text.split("Remediation plan (in order, per host)")[1]
+    both = "(rules AADC-CONNECTOR-SCHEMA-EXCHANGE, AADC-CONNECTOR-SCHEMA-REFRESHED)"
+    assert plan.count(both) == 2, plan
