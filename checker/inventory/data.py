@@ -3,8 +3,9 @@
 Follows ansible-core's InventoryData/Group/Host (ansible/inventory/): `all` and `ungrouped`
 exist from the start, `ungrouped` is the first child of `all`, a group with no parent joins
 `all`, a host in no group but `all` joins `ungrouped` (and leaves it when it joins another
-group), depth is the longest path from `all`. Every structure is an ordered dict, so adding
-a host or child is O(1) and a 20,000-host inventory loads in linear time.
+group; a group of the same name joins it instead, as in ansible-core), depth is the longest
+path from `all`. Every structure is an ordered dict, so adding a host or child is O(1) and a
+20,000-host inventory loads in linear time.
 """
 
 from __future__ import annotations
@@ -127,10 +128,20 @@ class InventoryData:
                 del ungrouped.hosts[host.name]
                 del host.groups["ungrouped"]
             elif not others and "ungrouped" not in host.groups:
-                self.add_host(host.name, "ungrouped", None, host.where)
+                self._to_ungrouped(host)
+        self.warnings += [f"Found both group and host with same name: {name}"
+                          for name in sorted(self.groups.keys() & self.hosts.keys())]
         self._check_cycles()
         self._members.clear()
         self._ancestors.clear()
+
+    def _to_ungrouped(self, host: HostEntry) -> None:
+        # ansible-core's add_child('ungrouped', name) looks the name up as a group first: a
+        # group named like the host joins `ungrouped` and the host stays in `all` only
+        if host.name in self.groups:
+            self.add_child("ungrouped", host.name, host.where)
+        else:
+            self.add_host(host.name, "ungrouped", None, host.where)
 
     def _check_cycles(self) -> None:
         state: dict[str, int] = {}
