@@ -24,6 +24,7 @@ Warn = Callable[[str], None]
 _SUBSCRIPT = re.compile(r"^(.+)\[(?:(-?[0-9]+)|([0-9]+)([:-])([0-9]*))\]$")
 _TERMS = re.compile(r"(?:[^\s:\[\]]|\[[^\]]*\])+")
 NO_MATCH = "Could not match supplied host pattern, ignoring: {}"
+DASH_SUBSCRIPT = "Use [x:y] inclusive subscripts instead of [x-y] which has been removed"
 NO_HOSTS = "Specified inventory, host pattern and/or --limit leaves us with no hosts to target."
 
 
@@ -73,10 +74,12 @@ class Matcher:
     def match_one(self, term: str) -> list[str]:
         body = term[1:] if term[0] in "!&" else term
         expr, subscript = _split_subscript(body)
+        if subscript is not None and subscript[2] == "-" and self.warn:
+            self.warn(DASH_SUBSCRIPT)
         found = self._enumerate(expr)
         if not found or subscript is None:
             return found
-        start, end = subscript
+        start, end, _ = subscript
         try:
             if not end:  # ansible-core: `[x]` and `[x:0]` both take one host
                 return [found[start]]
@@ -104,16 +107,17 @@ def _compile(expr: str) -> re.Pattern[str]:
         raise InputError(f"Invalid host list pattern: {expr}") from None
 
 
-def _split_subscript(expr: str) -> tuple[str, tuple[int, int | None] | None]:
+def _split_subscript(expr: str) -> tuple[str, tuple[int, int | None, str] | None]:
+    """The name and (start, end, separator) of `name[i]`, `name[x:y]` or `name[x-y]`."""
     if expr[0] == "~":
         return expr, None
     m = _SUBSCRIPT.match(expr)
     if not m:
         return expr, None
-    name, index, start, _, end = m.groups()
+    name, index, start, sep, end = m.groups()
     if index:
-        return name, (int(index), None)
-    return name, (int(start), int(end) if end else -1)
+        return name, (int(index), None, "")
+    return name, (int(start), int(end) if end else -1, sep)
 
 
 def select(pattern: str, hosts: Sequence[str], groups: Mapping[str, Sequence[str]],
