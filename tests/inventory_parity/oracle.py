@@ -20,12 +20,16 @@ from ansible.plugins.loader import init_plugin_loader
 
 init_plugin_loader()
 
+from ansible import context  # noqa: E402
+from ansible._internal._datatag._tags import TrustedAsTemplate  # noqa: E402
 from ansible.cli import CLI  # noqa: E402
 from ansible.inventory.manager import InventoryManager  # noqa: E402
+from ansible.module_utils.common.collections import ImmutableDict  # noqa: E402
 from ansible.parsing.dataloader import DataLoader  # noqa: E402
 from ansible.parsing.vault import VaultSecretsContext  # noqa: E402
 from ansible.template import Templar  # noqa: E402
 from ansible.utils import display as display_module  # noqa: E402
+from ansible.utils.vars import load_extra_vars  # noqa: E402
 from ansible.vars.hostvars import HostVars  # noqa: E402
 from ansible.vars.manager import VariableManager  # noqa: E402
 from typed import typed  # noqa: E402 - the module beside this script
@@ -76,7 +80,7 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     except Exception as e:  # the source does not parse
         return {"error": f"{type(e).__name__}: {e}"}
     vm = VariableManager(loader=loader, inventory=inv)
-    vm._extra_vars = case.get("extra_vars", {})
+    vm._extra_vars = case.get("extra_vars") or extra_args(loader, case.get("extra_args", []))
     out: dict[str, Any] = {"warnings": list(WARNINGS), "hosts": list(inv.hosts),
                            "graph": graph(inv.groups["all"]), "groups": {}, "vars": {},
                            "patterns": {}, "limits": {}}
@@ -90,6 +94,14 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     for limit in case.get("limits", []):
         out["limits"][limit] = listing(inv, "all", limit)
     return out
+
+
+def extra_args(loader: Any, args: list[str]) -> dict[str, Any]:
+    """`-e` options as the CLIs read them (load_extra_vars reads context.CLIARGS, once)."""
+    trusted = tuple(TrustedAsTemplate().tag(a) for a in args)  # as the CLI's parser tags them
+    context.CLIARGS = ImmutableDict(extra_vars=trusted)
+    load_extra_vars.extra_vars = None  # type: ignore[attr-defined]
+    return load_extra_vars(loader)
 
 
 def host_vars(inv: Any, vm: Any, loader: Any, host: Any) -> dict[str, Any]:

@@ -5,7 +5,8 @@ Each case is an inventory as users bring them. The reference runs once for all c
 `ansible-inventory` and `ansible --list-hosts` use); `test_real_command_lines` checks that
 the real commands print the same on a few cases. Compared: host order, the group graph
 (`ansible-inventory --graph`), group members, every templated variable with its type,
-host patterns and `--limit` with Ansible's warnings, and errors. Vault cases are made by the
+host patterns and `--limit` with Ansible's warnings, `-e` options as typed (`extra_args`), and
+errors. Vault cases are made by the
 real `ansible-vault` at test time.
 """
 
@@ -25,7 +26,8 @@ import yaml
 
 from checker.errors import CheckerError, InputError
 from checker.inventory import LoadOptions, load_inventory
-from checker.inventory.data import Layer, Where
+from checker.inventory.data import Where
+from checker.inventory.extravars import parse_extra_vars
 from checker.inventory.patterns import Matcher, split_pattern
 from checker.inventory.vault import load_secrets
 from tests.inventory_parity.typed import typed
@@ -114,10 +116,11 @@ def in_case(cases: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -
 def load(case: dict[str, Any]) -> Any:
     ids = list(case.get("vault_ids", []))
     files = [case["vault_password_file"]] if case.get("vault_password_file") else []
-    extra = Layer()
+    secrets = load_secrets(ids, files, False)
+    extra = parse_extra_vars(case.get("extra_args", []), secrets)  # -e, as typed
     for k, v in (case.get("extra_vars") or {}).items():
         extra.set(k, v, Where("--extra-vars"))
-    return load_inventory(case["sources"], LoadOptions(load_secrets(ids, files, False), extra))
+    return load_inventory(case["sources"], LoadOptions(secrets, extra))
 
 
 @pytest.mark.parametrize("name", [*CASES, *VAULT_CASES])
