@@ -156,8 +156,9 @@ def result_rows(results: Sequence[Result], redactor: Redactor) -> Iterator[Row]:
         original = r.original_status.value if r.original_status else None
         sev, ver, host = r.severity.value, r.rule_version, mask(r.host)
         yield (r.rule_id, host, "", r.status.value, original, sev, ver, mask(r.message))
+        why = {o.object: o.message for o in r.offenders}  # capped: the others keep no message
         for obj in r.failed_objects:  # per-object drift: every failing object, uncapped
-            yield r.rule_id, host, mask(obj), "fail", None, sev, ver, ""
+            yield r.rule_id, host, mask(obj), "fail", None, sev, ver, mask(why.get(obj, ""))
         if r.waiver is not None:
             for obj in r.waiver.objects:
                 yield r.rule_id, host, mask(obj), "waived", "fail", sev, ver, ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import sqlite3
@@ -18,7 +19,7 @@ from checker.history.drift import drift, pick
 from checker.history.model import Change
 from checker.history.store import HistoryStore, open_store
 from checker.redact import Redactor
-from checker.results import Result, RunReport, Status
+from checker.results import Offender, Result, RunReport, Status
 from checker.ruleset.model import Severity
 from tests.history.conftest import Backend
 from tests.lab import postgres
@@ -94,6 +95,24 @@ def test_stored_text_is_redacted_and_kept_whole(backend: Backend) -> None:
     # PostgreSQL text cannot hold NUL: it becomes U+FFFD; SQLite keeps it
     # the object keeps every character, but never a secret: directory data can carry one
     assert rows[1].object.replace("\ufffd", "\x00") == hostile.replace("s3cret-value", "********")
+
+
+def test_a_failing_object_keeps_why_it_failed(backend: Backend) -> None:
+    """`history show` and drift printed a failing object with no message: the offender's
+    message (what the console and the reports say of it) is stored with the object; an object
+    past the offenders cap has none to keep."""
+    bad = dataclasses.replace(
+        row("R-OBJ", "a", "fail", ("lab.example.com", "u2")),
+        offenders=(Offender("lab.example.com", "the schema lacks mailNickname", None),))
+    save(backend.target, report([bad], ("a",)))
+    save(backend.target, report([bad], ("a",), 60))
+    with open_store(backend.target) as store:
+        rows = store.load(1).rows
+        d = compare(store)
+    assert [(r.object, r.message) for r in rows[1:]] == [
+        ("lab.example.com", "the schema lacks mailNickname"), ("u2", "")]
+    assert [(i.object, i.message) for i in d.items if i.object] == [
+        ("lab.example.com", "the schema lacks mailNickname"), ("u2", "")]
 
 
 def test_drift_compares_runs_of_one_estate(backend: Backend) -> None:
