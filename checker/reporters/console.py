@@ -144,6 +144,6 @@ def _task_lines(n: int, kind: str, name: str, body: str, rules: list[str]) -> li
     """A planned task, with every failing rule it is for (as plan.md and the reports say)."""
     why = f"  (rule{'s' if len(rules) > 1 else ''} {', '.join(rules)})" if rules else ""
     lines = [f"  {n}. [{kind}] {name}{why}"]
-    if kind == "powershell":  # keep scripts as written: they are meant to be copied
+    if kind != "manual":  # scripts and cmdlet lines as written: they are meant to be copied
         return lines + [f"       {line}" for line in body.splitlines()]
     return lines + _wrap(body, "       ", "       ")

@@ -5,12 +5,15 @@ colours still work."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from checker.history.model import DriftReport
 from checker.redact import Redactor
 from checker.reporters.console import ConsoleReporter
 from checker.reporters.terminal import plain
 from checker.results import Offender, RenderedTask, RunReport
+from checker.runner import Options, prepare, run
+from tests.estate import MRS_PROXY_RULE, ews_vdir_row, write_estate, write_rules
 
 NASTY = ("\x1b]0;pwned\x07\x1b[2J\x1b[31mred\x1b[0m\rFAKE: all passed\u202egnp.exe"
          "\x1b]8;;http://evil.test\x1b\\link\x1b]8;;\x1b\\\x07\x00\x9b31m")
@@ -70,3 +73,16 @@ def test_a_shared_step_names_every_rule_it_is_for(demo_report: RunReport) -> Non
     plan = text.split("Remediation plan (in order, per host)")[1]
     both = "(rules AADC-CONNECTOR-SCHEMA-EXCHANGE, AADC-CONNECTOR-SCHEMA-REFRESHED)"
     assert plan.count(both) == 2, plan
+
+
+def test_a_cmdlet_step_stays_on_one_line(tmp_path: Path) -> None:
+    """A cmdlet step is a command to copy, as a script is: wrapped at 100 columns, its
+    parameters fell onto a line of their own, which PowerShell runs as a second command."""
+    inventory = write_estate(tmp_path, {"ex01.lab.example.com": {
+        "group": "exchange_servers", "facts": [ews_vdir_row("EX01\\EWS (Default Web Site)")]}})
+    rules = write_rules(tmp_path, [MRS_PROXY_RULE])
+    report, _ = run(prepare(Options(inventory=str(inventory), rules=[str(rules)])))
+    text = ConsoleReporter(Redactor(), color=False).render(report)
+    line = ("Set-WebServicesVirtualDirectory -Identity 'EX01\\EWS (Default Web Site)' "
+            "-MRSProxyEnabled:$true")
+    assert f"       {line}\n" in text, text
