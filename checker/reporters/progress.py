@@ -2,11 +2,13 @@
 
 With -v: one line per host as it finishes (fit for logs). Without -v, on a terminal only: one
 status line rewritten in place (hosts done out of total, and the host that has been running
-longest), refreshed every second and erased when gathering ends. Logs and pipes get nothing.
+longest), refreshed every second and erased when gathering ends. Logs, pipes and a TERM=dumb
+terminal (it cannot erase a line: the escape codes would show) get nothing.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -89,6 +91,6 @@ def progress_for(total: int, verbose: bool,
     stream = stream or sys.stderr
     if verbose:
         return HostLines(total, stream)
-    if total and stream.isatty():
+    if total and stream.isatty() and os.environ.get("TERM") != "dumb":
         return LiveLine(total, stream).start()
     return None

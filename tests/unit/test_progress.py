@@ -81,3 +81,19 @@ def test_a_pipe_gets_no_progress_and_verbose_gets_lines() -> None:
     lines = sorted(verbose.stderr.splitlines())
     assert lines == ["gathered aadc01.lab.example.com (1/2)", "gathered dc01.lab.example.com (2/2)"] \
         or lines == ["gathered aadc01.lab.example.com (2/2)", "gathered dc01.lab.example.com (1/2)"]
+
+
+class _Terminal:
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_dumb_terminal_gets_no_live_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from checker.reporters.progress import LiveLine, progress_for
+
+    monkeypatch.setenv("TERM", "xterm")
+    live = progress_for(3, False, _Terminal())  # type: ignore[arg-type]
+    assert isinstance(live, LiveLine)
+    live.stopped.set()
+    monkeypatch.setenv("TERM", "dumb")
+    assert progress_for(3, False, _Terminal()) is None  # type: ignore[arg-type]
