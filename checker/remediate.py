@@ -32,7 +32,7 @@ def remediate(prepared: Prepared, before: RunReport, yes: bool, color: bool) -> 
     if not runnable:
         say("Remediation: no powershell task to run.")
         return before
-    say("Remediation tasks (powershell tasks run; manual tasks stay pending):")
+    say("Remediation tasks (powershell and cmdlet tasks run; manual tasks stay pending):")
     say(describe_tasks(plans, prepared.redactor))
     if not yes and not confirm_interactively():
         say("Not confirmed: nothing was run.")

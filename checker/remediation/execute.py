@@ -40,7 +40,7 @@ def describe_tasks(plans: dict[str, list[RenderedTask]], redactor: Redactor) -> 
             what = "will run" if kind.runs else "manual, not run (pending)"
             lines.append(f"  {i}. [{what}] {one_line(t.name)}")
             if kind.runs:
-                lines += [f"       {line}" for line in text_lines(kind.script(t) or "")]
+                lines += [f"       {line}" for line in text_lines(kind.sent(t))]
     return redactor.text("\n".join(lines))
 
 

@@ -43,6 +43,10 @@ class TaskKind:
         """Run the task on its host; a kind with its own request type overrides this."""
         return transport.run_script(self.script(task) or "")
 
+    def sent(self, task: RenderedTask) -> str:
+        """What `run` sends, as the --remediate listing shows it for confirmation."""
+        return self.script(task) or ""
+
 
 task_kinds: Registry[type[TaskKind]] = Registry("remediation task kind")
 
@@ -92,6 +96,9 @@ class Cmdlet(TaskKind):
 
     def run(self, transport: ScriptRunner, task: RenderedTask) -> str:
         return transport.run_command(task.cmdlet or "", dict(task.parameters))
+
+    def sent(self, task: RenderedTask) -> str:
+        return task.script or ""  # the command line of the name and parameters run() sends
 
 
 def kind_of(task: RenderedTask) -> TaskKind:

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from checker.errors import CollectError
+from checker.redact import Redactor
+from checker.remediation.execute import describe_tasks
 from checker.remediation.kinds import kind_of
 from checker.reporters.json_report import task_json
 from checker.results import RenderedTask
@@ -115,3 +117,11 @@ def test_playbook_reaches_an_exchange_host_through_winrm(tmp_path: Path) -> None
     assert plays["ex01"]["ansible_psrp_path"] == "wsman"
     assert "checker_winrm_port" in plays["ex01"]["ansible_psrp_port"]
     assert set(plays["ex02"]) == {"checker_target"}  # a full-language endpoint keeps its own
+
+
+def test_the_remediate_listing_shows_the_command_that_is_sent() -> None:
+    """--remediate asks the admin to confirm what it will run: for a cmdlet task that is the
+    command sent through the host's endpoint, not the .ps1's New-PSSession wrapper (which the
+    listing showed, and which --remediate never runs)."""
+    listing = describe_tasks({"ex01": [_task()]}, Redactor())
+    assert listing.splitlines()[1:] == ["  1. [will run] Enable", "       Set-X -Identity 'a'"]
