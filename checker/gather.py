@@ -194,15 +194,18 @@ def gather_host(hp: HostPlan, timeout: float, redactor: Redactor,
         t0 = time.monotonic()
         now = {k: r for k, r in requests.items() if k not in (defer or {})}
         for key, raw in transport.collect(now):
-            t1 = time.monotonic()
             if isinstance(raw, Recorded):  # a replay keeps the time it was recorded at
                 fact = _interpret(cls, collectors[key], key, raw.error or raw.value, None)
                 out[key] = _as_recorded(fact, raw.provenance, transport.target())
             else:
+                # A streamed reply (LDAP pages) is read while it is interpreted: its time
+                # runs until then. Replies of one batch (a PSRP pipeline) arrive together,
+                # so the first carries the batch's wait.
                 fact = _interpret(cls, collectors[key], key, raw, requests[key])
+                t1 = time.monotonic()
                 out[key] = _with_provenance(fact, hp, transport, requests[key], started_at,
                                             t1 - t0)
-            t0 = t1
+            t0 = time.monotonic()
     except Exception as e:  # CheckerError by contract; anything else is still this host's error
         reason = redactor.text(str(e) if isinstance(e, CheckerError) else _unexpected(e))
         for key in hp.facts:

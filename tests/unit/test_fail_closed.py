@@ -176,3 +176,37 @@ def test_a_host_hung_past_its_budget_hands_its_fork_slot_on(monkeypatch) -> None
     assert store[entered[0]] == {}  # timed out (no facts were asked of it)
     assert sorted(entered[1:]) == sorted(set(store) - {entered[0]})
     assert all(store[name] == {"gathered": True} for name in entered[1:])
+
+
+def test_a_streamed_fact_s_time_includes_reading_it(monkeypatch) -> None:
+    """LDAP pages are read while the collector interprets the reply: the fact's recorded
+    duration used to stop when the (lazy) reply was handed over, so ad.recipients over
+    100k users showed microseconds in the HTML report."""
+    from checker import gather
+    from checker.facts.model import FactKey
+    from checker.inventory.model import Host
+    from checker.plan import HostPlan
+    from checker.redact import Redactor
+
+    streamed, other = FactKey.of("ad.recipients"), FactKey.of("ad.domain")
+
+    class Streaming(base.Transport):
+        def open(self):
+            return None
+
+        def collect(self, requests):
+            yield streamed, iter(range(3))  # read lazily, as ldap3 pages are
+            yield other, {}
+
+    def interpret(cls, collector, key, raw, request):
+        if key == streamed:
+            time.sleep(0.2)  # reading the pages
+        return gather.Fact(key, gather.FactStatus.OK, None)
+
+    monkeypatch.setitem(base.transports._items, "snapshot", Streaming)
+    monkeypatch.setattr(gather, "_interpret", interpret)
+    hp = HostPlan(Host("dc", {"ansible_connection": "snapshot"}, ("all",)), "snapshot",
+                  (streamed, other), ())
+    facts = gather.gather_host(hp, 10.0, Redactor(set()))
+    assert facts[streamed].provenance.duration_s >= 0.2
+    assert facts[other].provenance.duration_s < 0.2
