@@ -112,6 +112,10 @@ def _powershell_literal(value: Any) -> Any:
         return literal(str(value))
 
 
+# A command a `steps:` text tells the admin to paste shows its values as PowerShell literals
+# (`{{ upn.forest_dns_name | ps_literal }}`): a forest name holding `$(...)` or `; Remove-...`
+# stays one argument. Not in SCRIPT_ENV, where every value is a literal already.
+ENV.filters["ps_literal"] = _powershell_literal
 SCRIPT_ENV = _environment()
 SCRIPT_ENV.finalize = _powershell_literal
 
