@@ -124,6 +124,11 @@ class RootDseCollector(_Ldap):
         return rootdse_record(one(raw, "rootdse", "the RootDSE"))
 
 
+def _level(value: int | None) -> str | None:
+    """The functional level's name; 0 (Windows 2000) is a level, not "none"."""
+    return None if value is None else FUNCTIONAL_LEVELS.get(value)
+
+
 def rootdse_record(a: Mapping[str, list[str]]) -> RootDse:
     def need(name: str) -> str:
         value = first(a, name)
@@ -175,8 +180,8 @@ class DomainCollector(_Ldap):
             domain_functionality=root.domain_functionality,
             forest_functionality=root.forest_functionality,
             dc_functionality=dc_level,
-            domain_level=FUNCTIONAL_LEVELS.get(root.domain_functionality or -1),
-            forest_level=FUNCTIONAL_LEVELS.get(root.forest_functionality or -1),
+            domain_level=_level(root.domain_functionality),
+            forest_level=_level(root.forest_functionality),
             forest_domains=sorted((first(a, "dnsRoot") or "").lower() for a in refs.values()),
         )
 

@@ -53,6 +53,7 @@ def register(engine: Engine, state: State) -> State:
     cmdlet("Get-ADSyncCSObject", lambda inv: _cs_object(state, inv))
     cmdlet("Get-ADSyncMVObject", lambda inv: _mv_object(state, inv))
     cmdlet("Start-ADSyncSyncCycle", lambda inv: _start_cycle(state, inv))
+    cmdlet("Set-ADSyncScheduler", lambda inv: _set_scheduler(state, inv))
     # Lab-only: stands in for the Entra Connect wizard's "Refresh directory schema" (a manual
     # GUI step with no cmdlet), so the end-to-end tests can play the admin's part.
     cmdlet("Invoke-LabDirectorySchemaRefresh", lambda inv: _refresh_schema(state))
@@ -129,6 +130,22 @@ def _runs(state: State, inv: Invocation) -> list[Any]:
     cid, count = inv.param("ConnectorId"), inv.param("NumberRequested")
     runs = [r for r in state.runs if cid is None or str(r.get("ConnectorId")[1]) == str(cid).lower()]
     return runs[: int(count)] if count is not None else runs
+
+
+def _set_scheduler(state: State, inv: Invocation) -> list[Any]:
+    """`Set-ADSyncScheduler [[-CustomizedSyncCycleInterval] <TimeSpan>] [[-SyncCycleEnabled]
+    <Boolean>] ...` (the ADSync reference on Learn): only SyncCycleEnabled is modelled; a
+    [bool] parameter takes $true/$false, not a string."""
+    enabled = inv.param("SyncCycleEnabled", 1)
+    if enabled is not None:
+        if not isinstance(enabled, bool):
+            raise PSError(f"Cannot process argument transformation on parameter "
+                          f"'SyncCycleEnabled'. Cannot convert value \"{enabled}\" to type "
+                          f"\"System.Boolean\".", "ParameterArgumentTransformationError",
+                          "InvalidData")
+        state.sc["scheduler"]["enabled"] = enabled
+        state.journal(f"Set-ADSyncScheduler -SyncCycleEnabled ${str(enabled).lower()}")
+    return []
 
 
 def _start_cycle(state: State, inv: Invocation) -> list[Any]:

@@ -124,3 +124,27 @@ def test_full_sync_cycle_fixes_no_full_sync(fresh_endpoint: Any, tmp_path: Path)
                           {"aadc01": {"ansible_host": "127.0.0.1", "ansible_port": ep.port}})
     code, _, output = apply(inv, tmp_path)
     assert code == 0, output
+
+
+def test_enable_the_scheduler_step_turns_the_sync_cycle_on(fresh_endpoint: Any) -> None:
+    """AADC-SCHEDULER-ENABLED's script, as shipped, run on a server whose scheduler is off:
+    `Set-ADSyncScheduler -SyncCycleEnabled $true` (a [bool] parameter) turns it back on."""
+    import yaml
+    from pypsrp.powershell import PowerShell, RunspacePool
+    from pypsrp.wsman import WSMan
+
+    rules = yaml.safe_load((Path(__file__).parents[3] / "rules/aadconnect/operations.yml")
+                           .read_text())
+    rule = next(r for r in rules if r["id"] == "AADC-SCHEDULER-ENABLED")
+    script = next(s["script"] for s in rule["remediation"] if s["name"] == "Enable the scheduler")
+    assert "Set-ADSyncScheduler -SyncCycleEnabled $true" in script
+    ep = fresh_endpoint("scheduler-disabled")
+    assert gather(ep.port)["adsync.scheduler"].sync_cycle_enabled is False
+    hv = host_vars(ep.port)
+    wsman = WSMan("127.0.0.1", port=ep.port, ssl=False, auth="negotiate",
+                  username=hv["ansible_user"], password=hv["ansible_password"])
+    with RunspacePool(wsman) as pool:
+        ps = PowerShell(pool).add_script(script)
+        ps.invoke()
+        assert not ps.had_errors, [str(e) for e in ps.streams.error]
+    assert gather(ep.port)["adsync.scheduler"].sync_cycle_enabled is True
