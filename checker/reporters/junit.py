@@ -7,7 +7,8 @@ class, so `dc01.contoso.test` would read as class `test`. Names read `RULE-ID: t
 and are stable from run to run, so CI history lines up. skipped, blocked and waived are
 `<skipped>` with the reason (and the waiver's justification, ticket and expiry). The run's
 warnings (insecure connection settings, expired waivers) are the suite's `<system-err>` and
-`warning` properties: a CI job that only publishes this file still shows them.
+`warning` properties: a CI job that only publishes this file still shows them; each is one
+line of the system-err, so a host name holding a line break cannot add a warning of its own.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Iterable
 from checker import __version__
 from checker.facts.records import as_utc
 from checker.redact import Redactor
+from checker.remediation.text import one_line
 from checker.reporters.base import Reporter, reporters
 from checker.results import Result, RunReport, Status, WaiverNote
 
@@ -123,6 +125,6 @@ class JUnitReporter(Reporter):
             _case(suite, r, t)
         if report.warnings:
             ET.SubElement(suite, "system-err").text = t(
-                "\n".join(f"warning: {w}" for w in report.warnings))
+                "\n".join(f"warning: {one_line(w)}" for w in report.warnings))
         ET.indent(root)
         return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"

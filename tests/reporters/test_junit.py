@@ -86,3 +86,13 @@ def test_the_run_warnings_are_in_the_file(hostile_report: RunReport, schema: obj
     assert "onerror=alert" not in ET.tostring(suite, "unicode")
     quiet = dataclasses.replace(hostile_report, warnings=())
     assert render(quiet, schema).find("testsuite/system-err") is None
+
+
+def test_each_warning_is_one_line_of_system_err(hostile_report: RunReport, schema: object) -> None:
+    forged = "warning: none of this run's settings is insecure"
+    report = dataclasses.replace(hostile_report, warnings=(f"host dc\r\n{forged}",
+                                                           f"host dc\r{forged}\u2028x"))
+    err = render(report, schema).find("testsuite/system-err")
+    assert err is not None and err.text is not None
+    lines = err.text.splitlines()
+    assert len(lines) == 2 and all(line.startswith("warning: host dc") for line in lines)
