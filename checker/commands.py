@@ -72,8 +72,10 @@ def _warn_insecure(prepared: Prepared) -> None:
     """Every insecure connection setting, on stderr, on every run that contacts hosts."""
     if prepared.options.from_facts:
         return
-    for warning in prepared.plan.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    from checker.reporters.terminal import line
+
+    for warning in prepared.plan.warnings:  # they name hosts: inventory data, not terminal control
+        print(line(f"warning: {warning}"), file=sys.stderr)
 
 
 def _check_outputs(specs: list[tuple[str, str | None]], args: argparse.Namespace,

@@ -52,10 +52,11 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def _say(line: str) -> None:
     """One line for the terminal: stored hosts, objects and messages come from the directory
-    and may hold escape sequences or control characters (removed, as the console does)."""
-    from checker.reporters.terminal import plain
+    and may hold escape sequences, control characters or line breaks (removed, as the console
+    does: a CN holding a line break would otherwise print a row of its own)."""
+    from checker.reporters.terminal import line as terminal_line
 
-    print(plain(line))
+    print(terminal_line(line))
 
 
 def print_runs(runs: list[RunInfo]) -> None:

@@ -7,7 +7,7 @@ import textwrap
 from checker.history.model import Change, DriftItem, DriftReport, RunInfo
 from checker.remediation.planner import host_plans, rules_for
 from checker.reporters.base import Reporter, reporters
-from checker.reporters.terminal import cleaned, plain
+from checker.reporters.terminal import cleaned, one_line, plain
 from checker.reporters.view import CHANGE_ORDER, CHANGE_TITLES
 from checker.results import Result, RunReport, Status
 
@@ -53,7 +53,7 @@ class ConsoleReporter(Reporter):
                                        rules_for(t, report.results))
             out.append("")
         out += [*(f"warning: {w}" for w in report.warnings), self._totals(report)]
-        return "\n".join(out) + "\n"
+        return _joined(out)
 
     def render_drift(self, drift: DriftReport) -> str:
         drift = cleaned(drift, self.text)
@@ -71,7 +71,7 @@ class ConsoleReporter(Reporter):
         parts = [f"{counts[c.value]} {c.value}" for c in CHANGE_ORDER if counts[c.value]]
         out.append(f"Drift: {', '.join(parts) or 'nothing changed'}; {len(drift.worse)} for the "
                    f"worse. Exit code {drift.exit_code}.")
-        return "\n".join(out) + "\n"
+        return _joined(out)
 
     def _drift_row(self, item: DriftItem) -> str:
         target = f"{item.host} / {item.object}" if item.object else item.host
@@ -128,6 +128,12 @@ class ConsoleReporter(Reporter):
         counts = report.counts()
         parts = [f"{counts[s.value]} {s.value}" for s in reversed(ORDER) if counts[s.value]]
         return f"Summary: {', '.join(parts) or 'nothing ran'}. Exit code {report.exit_code}."
+
+
+def _joined(out: list[str]) -> str:
+    """One terminal line per entry: a host, object, task name or warning holding a line break
+    stays on its row (a script's lines are entries of their own)."""
+    return "".join(one_line(entry) + "\n" for entry in out)
 
 
 def _run(info: RunInfo | None) -> str:

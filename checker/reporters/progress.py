@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from checker.reporters.terminal import plain
+from checker.reporters.terminal import line
 
 Progress = Callable[[str, str], None]  # (host, "start" | "done"), from gather threads
 
@@ -54,7 +54,7 @@ class LiveLine:
         text = f"gathering: {self.done}/{self.total} hosts done"
         if self.running:
             host, since = min(self.running.items(), key=lambda item: item[1])
-            text += f"; slowest still running: {plain(host)} ({time.monotonic() - since:.0f} s)"
+            text += f"; slowest still running: {line(host)} ({time.monotonic() - since:.0f} s)"
         return text
 
     def _draw(self) -> None:
@@ -79,7 +79,7 @@ class HostLines:
         if event == "done":
             with self.lock:
                 self.done += 1
-                print(f"gathered {plain(host)} ({self.done}/{self.total})", file=self.stream)
+                print(f"gathered {line(host)} ({self.done}/{self.total})", file=self.stream)
 
     def close(self) -> None:
         return None

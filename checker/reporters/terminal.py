@@ -2,7 +2,9 @@
 
 An attribute value can hold escape sequences (recolour, move the cursor, retitle the window,
 write a hyperlink), a carriage return that makes the rest of a line overwrite its start, or
-bidirectional overrides that reorder what the reader sees. `plain` removes them all.
+bidirectional overrides that reorder what the reader sees. `plain` removes them all. A line
+break in a value meant for one line (a host, an object, a name, a warning) would start a line
+that reads as checker's own ('Summary: 0 fail. Exit code 0.'): `line` makes it a space.
 """
 
 from __future__ import annotations
@@ -25,6 +27,16 @@ def plain(text: str) -> str:
         return text
     text = _ESCAPES.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROLS.sub("", text)
+
+
+def line(text: str) -> str:
+    """`text` for a one-line place: `plain`, and its line breaks as spaces."""
+    return one_line(plain(text))
+
+
+def one_line(text: str) -> str:
+    """Already plain text for a one-line place (our own colour escapes kept)."""
+    return text.replace("\n", " ")
 
 
 def cleaned(value: Any, text: Callable[[str], str] = plain) -> Any:

@@ -304,3 +304,17 @@ def test_history_show_prints_directory_data_as_text(backend: Backend) -> None:
     assert shown.returncode == 0, shown.stderr
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", shown.stdout)
     assert "CN=x" in shown.stdout and "red" in shown.stdout and "evil" in shown.stdout
+
+
+def test_history_show_keeps_each_stored_row_on_one_line(backend: Backend) -> None:
+    """A failing object's message is stored since 3239863: a CN holding a line break printed
+    the rest of the row as a row of its own, such as a forged 'pass' line."""
+    forged = "  pass     R-FORGED  dc01  [high]  all good"
+    evil = f"CN=x\r\n{forged}\r{forged}\n{forged}"
+    bad = dataclasses.replace(row("R", f"dc\n{forged}", "fail", (evil,), msg=evil),
+                              offenders=(Offender(evil, f"Mail User {evil} has no address", None),))
+    save(backend.target, report([bad], (f"dc\n{forged}",)))
+    shown = checker("history", "show", "1", "--history", backend.target)
+    assert shown.returncode == 0, shown.stderr
+    assert forged not in shown.stdout.splitlines(), shown.stdout
+    assert shown.stdout.count(forged.strip()) >= 3  # kept as text, on the row that holds it

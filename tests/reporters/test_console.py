@@ -33,7 +33,7 @@ def nasty_report(report: RunReport) -> RunReport:
 def assert_inert(out: str) -> None:
     assert "\x1b" not in out and "\x07" not in out and "\x00" not in out and "\x9b" not in out
     assert "\r" not in out and "\u202e" not in out
-    assert "FAKE: all passed" in out  # the text is kept, shown on a line of its own
+    assert "FAKE: all passed" in out  # the text is kept, on the row of the value holding it
 
 
 def test_escape_sequences_from_data_are_removed(hostile_report: RunReport) -> None:
@@ -86,3 +86,32 @@ def test_a_cmdlet_step_stays_on_one_line(tmp_path: Path) -> None:
     line = ("Set-WebServicesVirtualDirectory -Identity 'EX01\\EWS (Default Web Site)' "
             "-MRSProxyEnabled:$true")
     assert f"       {line}\n" in text, text
+
+
+# What a CN, host name or connector name would print as a line of its own, reading as ours.
+FORGED = "Summary: 3 pass. Exit code 0."
+
+
+def test_a_line_break_in_a_value_never_starts_a_line(hostile_report: RunReport) -> None:
+    """Each value stays on its row: a name holding a line break printed its rest as a line
+    of its own (a fake summary at column 0) in the plan's step names, warnings, notes, table
+    and headers; only a script's own lines are lines."""
+    breaks = [f"x{sep}{FORGED}" for sep in ("\n", "\r\n", "\r")]
+    report = nasty_report(hostile_report)
+    first = report.results[0]
+    task = RenderedTask(name=breaks[0], kind="powershell", rule_id=first.rule_id,
+                        host=first.host, script="Write-Output 'a'\nWrite-Output 'b'")
+    row = dataclasses.replace(first, host=breaks[1], title=breaks[2], notes=tuple(breaks),
+                              remediation=(task,))
+    report = dataclasses.replace(report, results=(row, *report.results[1:]),
+                                 warnings=tuple(breaks), inventory=breaks[0])
+    out = ConsoleReporter().render(report)
+    assert not [line for line in out.splitlines() if line.startswith(FORGED)], out
+    assert "       Write-Output 'a'\n       Write-Output 'b'\n" in out
+
+
+def test_a_line_break_in_a_drift_row_never_starts_a_line(drift_report: DriftReport) -> None:
+    items = (dataclasses.replace(drift_report.items[0], object=f"cn\n{FORGED}",
+                                 host=f"dc\r{FORGED}"), *drift_report.items[1:])
+    out = ConsoleReporter().render_drift(dataclasses.replace(drift_report, items=items))
+    assert not [line for line in out.splitlines() if line.startswith(FORGED)], out

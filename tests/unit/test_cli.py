@@ -139,6 +139,26 @@ def test_insecure_settings_warn_on_stderr_and_in_the_report(tmp_path, monkeypatc
     assert any("checker_demo_insecure" in w for w in warnings)
 
 
+def test_an_insecure_setting_warning_on_stderr_is_one_inert_line(tmp_path, monkeypatch, capsys):
+    """The stderr warning names the host as the inventory spells it: its escape sequences
+    reached the terminal and a line break in it printed a line that read as checker's."""
+    from checker.transports import base
+    from checker.transports.snapshot import SnapshotTransport
+
+    class Loud(SnapshotTransport):
+        @classmethod
+        def insecure_settings(cls, hostvars):
+            return ["clear text\x1b]0;PWNED\x07\r\nSummary: 0 fail. Exit code 0."]
+
+    monkeypatch.setitem(base.transports._items, "snapshot", Loud)
+    from checker.cli import main
+
+    main(["apply", str(DEMO), "--report", f"json:{tmp_path / 'r.json'}"])
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err
+    assert not [line for line in err.splitlines() if line.startswith("Summary")], err
+
+
 def test_a_reader_that_goes_away_does_not_turn_the_run_into_an_error(tmp_path: Path) -> None:
     """`checker ... | head`: the run finishes, writes its file reports and keeps its verdict."""
     for args, code in ((["schema", "rules"], 0),
