@@ -6,7 +6,11 @@ quotes (U+2018..U+201B). A string with a line break becomes a parenthesised conc
 (`('a' + [char]13 + [char]10 + 'b')`) so that no literal spans lines: templated into a
 comment by a rule author, a value can then never end the comment and start a statement.
 Line separators editors honour (NEL, LS, PS, VT, FF) are written as [char] too, so what a
-reviewer sees is what PowerShell parses. Numbers and booleans become typed literals.
+reviewer sees is what PowerShell parses. So are the characters that hide or reorder text
+(C0/C1 controls such as ESC, bidirectional overrides, zero-width characters): inside a literal
+they are data to PowerShell, but `cat` of a .ps1 ran their escape sequences in the reviewer's
+terminal and an override showed the line in another order (Trojan Source). Numbers and
+booleans become typed literals.
 """
 
 from __future__ import annotations
@@ -17,17 +21,19 @@ from collections.abc import Mapping
 from typing import Any
 
 _QUOTES = "'\u2018\u2019\u201a\u201b"
-_BREAKS = re.compile("([\r\n\v\f\x1c-\x1e\x85\u2028\u2029])")
+# Line breaks, and characters that hide or reorder text: each written as [char]N.
+_SPELLED = re.compile("([\x00-\x08\n-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e"
+                      "\u2060-\u2064\u2066-\u2069\ufeff])")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _CMDLET = re.compile(r"[A-Za-z]+-[A-Za-z][A-Za-z0-9]*\Z")
 
 
 def quote_string(value: str) -> str:
     """`it's` -> `'it''s'`: a string expression PowerShell reads back unchanged, on one line."""
-    if not _BREAKS.search(value):
+    if not _SPELLED.search(value):
         return _verbatim(value)
     parts = [_verbatim(p) if i % 2 == 0 else f"[char]{ord(p)}"
-             for i, p in enumerate(_BREAKS.split(value)) if p or i == 0]
+             for i, p in enumerate(_SPELLED.split(value)) if p or i == 0]
     return "(" + " + ".join(parts) + ")"
 
 

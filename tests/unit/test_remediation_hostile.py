@@ -161,3 +161,25 @@ def test_playbook_values_are_unsafe(estate: tuple[Path, object, object]) -> None
     assert scripted and all(t["delegate_to"] == "{{ checker_ad_management_host }}"
                             for t in scripted)
     assert json.dumps(plays).count("ldap") == 0
+
+
+# Characters that act on a terminal or reorder a line as it is shown (Trojan Source).
+HIDDEN = "\x1b]0;PWNED\x07\x1b[2J\x1b[31m\u202egnp.exe\u2066\u200b\x9b1m\x00"
+
+
+def test_hidden_characters_are_spelled_out_in_every_file(tmp_path: Path) -> None:
+    """A value's escape sequences and bidirectional overrides stayed raw inside the .ps1's and
+    the playbook's literals: `cat` of the script retitled and cleared the reviewer's terminal,
+    and the override showed the line in another order. Each is [char]N (the same value to
+    PowerShell), U+FFFD where only text is shown."""
+    prepared, report = build(tmp_path, payload(tmp_path / "PWNED") + HIDDEN, SECRET, DC, AADC)
+    out = tmp_path / "out"
+    write_remediation(report, out, prepared.redactor, {DC: "ldap", AADC: "psrp"})
+    texts = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.ps1")}
+    texts["plan.md"] = (out / "plan.md").read_text(encoding="utf-8")
+    texts["playbook.yml (loaded)"] = json.dumps(load_playbook(
+        (out / "playbook.yml").read_text(encoding="utf-8")), ensure_ascii=False)
+    for name, text in texts.items():
+        shown = [c for c in set(HIDDEN) if not c.isprintable() and c in text]
+        assert not shown, f"{name} holds {shown!r}"
+    assert "[char]8238" in texts["playbook.yml (loaded)"]

@@ -108,7 +108,7 @@ def test_errors_try_catch_and_error_action() -> None:
 
 
 @pytest.mark.parametrize("value", ["it's", "$(Remove-Item C:\\) `n \"x\"", "\u2019a\u2018",
-                                   "a\r\nb\rc\nd\u2028e\x85", "\n",
+                                   "a\r\nb\rc\nd\u2028e\x85", "\n", "\x1b]0;t\x07\u202eb\u200b\x00",
                                    42, True, None, ["a", "b'c"]])
 def test_quoted_values_read_back_unchanged(value: Any) -> None:
     from checker.wire.ps_quote import assignment
