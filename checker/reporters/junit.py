@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from checker import __version__
 from checker.facts.records import as_utc
 from checker.redact import Redactor
-from checker.remediation.text import one_line
+from checker.remediation.text import one_line, visible
 from checker.reporters.base import Reporter, reporters
 from checker.results import Result, RunReport, Status, WaiverNote
 
@@ -30,13 +30,14 @@ SKIPS = (Status.SKIPPED, Status.BLOCKED, Status.WAIVED)
 
 class _Text:
     """Every string put into the XML: secrets masked first (escaping would hide them from
-    the final text pass), then characters XML 1.0 cannot carry replaced."""
+    the final text pass), then characters XML 1.0 cannot carry, and those that hide or reorder
+    text in a CI log (bidirectional overrides, zero-width), replaced."""
 
     def __init__(self, redactor: Redactor) -> None:
         self.redactor = redactor
 
     def __call__(self, value: object) -> str:
-        return _NOT_XML.sub("\ufffd", self.redactor.text(str(value)))
+        return _NOT_XML.sub("\ufffd", visible(self.redactor.text(str(value))))
 
 
 def classname(host: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from checker import __version__
+from checker.remediation.text import visible
 from checker.reporters.base import Reporter, reporters
 from checker.results import Result, RunReport, Status
 
@@ -111,5 +112,6 @@ class PrometheusReporter(Reporter):
 
     def _scrubbed(self, samples: list[Sample]) -> list[Sample]:
         # Before escaping: an escaped secret would no longer match the redactor's text pass.
-        return [({k: self.redactor.text(v) for k, v in labels.items()}, value)
+        # Escape sequences and bidi overrides become U+FFFD: `cat` of the file runs no ESC.
+        return [({k: visible(self.redactor.text(v)) for k, v in labels.items()}, value)
                 for labels, value in samples]

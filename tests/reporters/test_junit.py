@@ -96,3 +96,12 @@ def test_each_warning_is_one_line_of_system_err(hostile_report: RunReport, schem
     assert err is not None and err.text is not None
     lines = err.text.splitlines()
     assert len(lines) == 2 and all(line.startswith("warning: host dc") for line in lines)
+
+
+def test_no_bidi_override_or_zero_width_in_the_file(hostile_report: RunReport,
+                                                    schema: object) -> None:
+    nasty = "x\u202egnp.exe\u2066\u200b\x1b[31m"
+    row = dataclasses.replace(hostile_report.results[0], message=nasty, host=nasty)
+    report = dataclasses.replace(hostile_report, results=(row,), warnings=(nasty,))
+    text = ET.tostring(render(report, schema), "unicode")
+    assert not [c for c in set(nasty) if not c.isprintable() and c in text]

@@ -118,3 +118,14 @@ def test_the_run_warnings_are_series(hostile_report: RunReport) -> None:
     assert meta["checker_warning"][0] == "gauge"
     quiet = dataclasses.replace(hostile_report, warnings=())
     assert "checker_warning" not in PrometheusReporter().render(quiet)
+
+
+def test_label_values_carry_no_terminal_control(hostile_report: RunReport) -> None:
+    """A warning or host holding an escape sequence or a bidi override wrote it raw into the
+    textfile (`cat` ran it; Grafana showed the label reordered): U+FFFD, as in the HTML."""
+    nasty = "dc\x1b]0;PWNED\x07\x1b[2J\u202egnp.exe\u200b"
+    row = dataclasses.replace(hostile_report.results[0], host=nasty)
+    report = dataclasses.replace(hostile_report, results=(row,), warnings=(nasty,))
+    text = PrometheusReporter().render(report)
+    assert not [c for c in set(nasty) if not c.isprintable() and c in text]
+    assert "gnp.exe" in text
