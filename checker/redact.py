@@ -37,6 +37,21 @@ def _xml_numeric(s: str) -> str:
     return html.escape(s, quote=False).replace('"', "&#34;").replace("'", "&#39;")
 
 
+# Characters checker.wire.ps_quote writes as `[char]N` outside the quotes of a literal: line
+# breaks, and characters that hide or reorder text. Defined here, below the wire formats, as
+# the redactor must know that spelling too.
+PS_SPELLED = re.compile("([\x00-\x08\n-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e"
+                        "\u2060-\u2064\u2066-\u2069\ufeff])")
+
+
+def _ps_literal(s: str) -> str:
+    """Inside a ps_quote literal, `Pa<BEL>ss` is `Pa' + [char]7 + 'ss`: neither the plain nor
+    the quoted form matches it."""
+    spelled = re.sub(f"(?:{PS_SPELLED.pattern})+", lambda m: "' + " + " + ".join(
+        f"[char]{ord(c)}" for c in m[0]) + " + '", _ps_single(s))
+    return spelled.removeprefix("' + ").removesuffix(" + '")
+
+
 def _yaml_double(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)[1:-1].replace("\\/", "/")
 
@@ -58,6 +73,7 @@ ENCODINGS: dict[str, Callable[[str], str]] = {
     "url-form": lambda s: urllib.parse.quote_plus(s, safe=""),
     "powershell-single": _ps_single,
     "powershell-double": _ps_double,
+    "powershell-literal": _ps_literal,
 }
 
 

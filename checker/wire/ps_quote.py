@@ -20,20 +20,19 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from checker.redact import PS_SPELLED  # line breaks and hidden characters: each as [char]N
+
 _QUOTES = "'\u2018\u2019\u201a\u201b"
-# Line breaks, and characters that hide or reorder text: each written as [char]N.
-_SPELLED = re.compile("([\x00-\x08\n-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e"
-                      "\u2060-\u2064\u2066-\u2069\ufeff])")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _CMDLET = re.compile(r"[A-Za-z]+-[A-Za-z][A-Za-z0-9]*\Z")
 
 
 def quote_string(value: str) -> str:
     """`it's` -> `'it''s'`: a string expression PowerShell reads back unchanged, on one line."""
-    if not _SPELLED.search(value):
+    if not PS_SPELLED.search(value):
         return _verbatim(value)
     parts = [_verbatim(p) if i % 2 == 0 else f"[char]{ord(p)}"
-             for i, p in enumerate(_SPELLED.split(value)) if p or i == 0]
+             for i, p in enumerate(PS_SPELLED.split(value)) if p or i == 0]
     return "(" + " + ".join(parts) + ")"
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from checker.redact import ENCODINGS, MASK, Redactor, encoded_forms
+from checker.wire.ps_quote import literal
 from tests.hostile_estate import build
 
 SECRET = "s3cr\\et'pw&<x> \"é\"$`/+"
@@ -44,6 +45,16 @@ def test_base64_at_every_alignment_is_masked(prefix: bytes, encoding: str) -> No
     masked = Redactor([SECRET]).text(blob)
     assert MASK in masked
     assert len(masked) < len(blob)
+
+
+@pytest.mark.parametrize("secret", ["Pa\x07ss-w0rd!", "\x1bPassw0rd", "Passw0rd\r\n", "pa\u202ess'wd"])
+def test_a_secret_spelled_with_char_in_a_script_literal_is_masked(secret: str) -> None:
+    """A secret holding a control character, a line break or a bidi override is written in a
+    script as ('Pa' + [char]7 + 'ss-w0rd!'): its halves leaked past every other form."""
+    script = "Set-X -Value " + literal(f"user {secret} end") + " -Other " + literal(secret)
+    masked = Redactor([secret]).text(script)
+    assert "ss-w0rd" not in masked and "assw0rd" not in masked and "ss''wd" not in masked, masked
+    assert masked.count(MASK) == 2
 
 
 def test_short_and_unrelated_text_is_left_alone() -> None:
