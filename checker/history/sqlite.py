@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,8 @@ from checker.history import schema
 from checker.history.sql import SqlStore
 from checker.history.store import Row
 
+BUSY_TIMEOUT_S = 30.0
+
 
 class SqliteStore(SqlStore):
     migrations = schema.SQLITE
@@ -27,7 +30,7 @@ class SqliteStore(SqlStore):
     returning_id = ""  # lastrowid: system SQLite libraries older than 3.35 lack RETURNING
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.target, timeout=30, isolation_level=None)
+        conn = sqlite3.connect(self.target, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")  # prune: a run's results go with it
         return conn
@@ -39,7 +42,7 @@ class SqliteStore(SqlStore):
     @contextmanager
     def _transaction(self, migrating: bool) -> Iterator[None]:
         if migrating:
-            self._execute("PRAGMA journal_mode=WAL")  # persistent; readers never block writers
+            self._wal()
         self._execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -47,6 +50,22 @@ class SqliteStore(SqlStore):
             self._execute("ROLLBACK")
             raise
         self._execute("COMMIT")
+
+    def _wal(self) -> None:
+        """WAL mode (persistent: readers never block writers). Switching to it needs an
+        exclusive lock, and where waiting could deadlock SQLite answers 'database is
+        locked' at once, without its busy handler: ten nodes creating one new history lost
+        a run to it. Retried until the connection's own timeout."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                if self._execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    self._execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _tables(self) -> tuple[set[str], set[str]]:
         tables = {r[0] for r in self._execute("SELECT name FROM sqlite_master WHERE type='table'")}

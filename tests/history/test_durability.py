@@ -199,3 +199,29 @@ def test_a_locked_table_is_a_history_error_not_a_hang(
         with pytest.raises(HistoryError, match="lock timeout"), open_store(url) as store:
             store.save(RunReport(t, t, "inv", (), ()), "lab", Redactor())
         assert time.monotonic() - started < 30
+
+
+def test_switching_a_new_history_to_wal_waits_out_a_lock(tmp_path: Path, monkeypatch) -> None:
+    """Where waiting for a lock could deadlock, SQLite answers 'database is locked' at once,
+    without its busy handler; the switch to WAL mode met it when ten nodes created one new
+    history together (CI lost a site's run). The switch is retried, not the run lost."""
+    from checker.history.sqlite import SqliteStore
+    from tests.history.test_store import report, row, save
+
+    real = SqliteStore._execute
+    refused: list[str] = []
+
+    def execute(self, sql, params=()):
+        if sql == "PRAGMA journal_mode=WAL" and len(refused) < 3:
+            refused.append(sql)
+            raise sqlite3.OperationalError("database is locked")
+        return real(self, sql, params)
+
+    monkeypatch.setattr(SqliteStore, "_execute", execute)
+    target = str(tmp_path / "h.db")
+    save(target, report([row("R", "a", "pass")], ("a",)))
+    assert len(refused) == 3
+    with sqlite3.connect(target) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with open_store(target) as store:
+        assert len(store.runs()) == 1
