@@ -17,8 +17,11 @@ from typing import Any
 
 # CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), and the other two-byte ESC sequences
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]?|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -~]?")
-# C0 and C1 controls except tab and newline; DEL; bidirectional embeddings and isolates
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls except tab and newline; DEL; bidirectional embeddings, overrides and
+# isolates, and the bidi marks (LRM, RLM, ALM), which reorder the neutral characters
+# around them just as well
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f"
+                       "\u202a-\u202e\u2066-\u2069]")
 
 
 def plain(text: str) -> str:

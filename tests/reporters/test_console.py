@@ -61,6 +61,12 @@ def test_a_secret_with_a_control_character_is_masked_before_cleaning(
     assert "Pass-w0rd!" not in out and "********" in out
 
 
+def test_plain_drops_the_bidi_marks_too() -> None:
+    """LRM, RLM and ALM reorder the neutral characters around them as overrides do (a host
+    'dc01\u200f-prod' can show as another name); they went through untouched."""
+    assert plain("dc01\u200f-prod\u200e.\u061cx") == "dc01-prod.x"
+
+
 def test_plain_keeps_ordinary_text() -> None:
     assert plain("Müller, José\ttab\nline") == "Müller, José\ttab\nline"
     assert plain("a\r\nb\rc") == "a\nb\nc"
