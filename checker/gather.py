@@ -146,19 +146,17 @@ def _gather_all(
 
     for hp in work:
         threading.Thread(target=run, args=(hp,), daemon=True, name=hp.host.name).start()
-    waiting = {hp.host.name: hp for hp in work}
-    while waiting:
+    pending = work
+    while pending:
         changed.wait(0.2)
         changed.clear()
         now = time.monotonic()
         with lock:
-            over = [hp for name, hp in waiting.items() if name not in ended
-                    and name in started and now - started[name] > timeout + GRACE_S]
+            pending = [hp for hp in pending if hp.host.name not in ended]
+            over = [hp for hp in pending if hp.host.name in started
+                    and now - started[hp.host.name] > timeout + GRACE_S]
         for hp in over:  # still running past its budget
             finish(hp, _all_failed(hp, f"timed out after {timeout:g}s", timeout))
-        with lock:
-            for name in ended.intersection(waiting):
-                del waiting[name]
     return store
 
 
